@@ -1,0 +1,78 @@
+import type { PaymentEvent } from '../event';
+
+/** Header values as Node's http module gives them; names are matched case-insensitively. */
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** A webhook request exactly as it arrived: the body's bytes are never re-serialized. */
+export interface WebhookRequest {
+  rawBody: Buffer;
+  headers: HeaderMap;
+}
+
+/**
+ * One gateway endpoint's settings, with the same field names as the runtime's
+ * `sources[]` entries and the node credentials (see docs/providers.md).
+ */
+export interface SourceConfig {
+  /** One or more secrets: every one is tried, so a rotation never drops an event. */
+  secrets: string[];
+  toleranceSeconds?: number;
+  /** Provider-specific fields: notificationUrl, webhookId, publicKey, apiKey, header, ... */
+  [field: string]: unknown;
+}
+
+export type RefusalReason =
+  | 'missing_secret'
+  | 'missing_signature'
+  | 'malformed_signature'
+  | 'signature_mismatch'
+  | 'timestamp_outside_tolerance'
+  | 'unknown_key'
+  | 'body_unreadable'
+  | 'certificate_invalid'
+  | 'confirm_failed';
+
+export type Refusal = {
+  ok: false;
+  reason: RefusalReason;
+  /** A diagnosis for the log: never contains a secret or a signature. */
+  detail: string;
+};
+
+export type VerifyResult = { ok: true; keyIndex?: number } | Refusal;
+
+export type NormalizeResult =
+  | { ok: true; events: PaymentEvent[] }
+  | { ok: false; reason: 'malformed_body'; detail: string };
+
+export type ConfirmResult = { ok: true; event: PaymentEvent } | Refusal;
+
+/** What a provider may reach outside itself; injected so tests run on loopback. */
+export interface ProviderContext {
+  now: Date;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface SignedRequest {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface Provider {
+  /** The id used in config and credentials: `stripe`, `adyen`, ... */
+  readonly id: string;
+  readonly displayName: string;
+  verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult>;
+  /** One or more canonical events: GoCardless and Adyen batch several in one request. */
+  normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult;
+  /** For gateways whose webhook is only a signal: fetch the object and return the confirmed event. */
+  confirm?(event: PaymentEvent, config: SourceConfig, context: ProviderContext): Promise<ConfirmResult>;
+  /**
+   * Signs a body the way the gateway does, for `send-test-event`. Absent for gateways
+   * whose scheme needs the gateway's own private key (PayPal).
+   */
+  sign?(body: Buffer, config: SourceConfig, now: Date): SignedRequest;
+  /** A realistic payload of the given kind, for `send-test-event`. */
+  example?(kind: import('../event').EventKind, now: Date): Buffer;
+}
