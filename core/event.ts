@@ -3,6 +3,8 @@
  * workflow built for one gateway works for every other.
  */
 
+import { isKnownCurrency } from './money';
+
 export const EVENT_KINDS = [
   'payment.succeeded',
   'payment.failed',
@@ -64,4 +66,119 @@ export interface PaymentEvent {
   idempotencyKey: string;
   /** The provider's payload, untouched. */
   raw: unknown;
+}
+
+export type EventValidation = { ok: true; event: PaymentEvent } | { ok: false; errors: string[] };
+
+const VERIFICATIONS: readonly Verification[] = ['signature', 'fetch_required', 'confirmed'];
+const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+/** A short, printable rendering of a wrong value for an error message. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Collects one message per wrong field, each starting with the field's path. */
+class FieldErrors {
+  readonly errors: string[] = [];
+
+  add(path: string, problem: string, value: unknown): void {
+    this.errors.push(`${path}: ${problem}, got ${shown(value)}`);
+  }
+
+  requiredString(record: Record<string, unknown>, path: string, key: string): void {
+    const value = record[key];
+    if (typeof value !== 'string' || value === '') this.add(path + key, 'must be a non-empty string', value);
+  }
+
+  optionalString(record: Record<string, unknown>, path: string, key: string): void {
+    if (record[key] !== undefined && typeof record[key] !== 'string') this.add(path + key, 'must be a string', record[key]);
+  }
+
+  timestamp(record: Record<string, unknown>, key: string): void {
+    const value = record[key];
+    if (typeof value !== 'string' || !ISO_8601_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+      this.add(key, 'must be an ISO 8601 date-time with a time zone', value);
+    }
+  }
+
+  optionalObject(
+    record: Record<string, unknown>,
+    key: string,
+    check: (nested: Record<string, unknown>, path: string) => void,
+  ): void {
+    const value = record[key];
+    if (value === undefined) return;
+    if (!isRecord(value)) this.add(key, 'must be an object', value);
+    else check(value, `${key}.`);
+  }
+}
+
+/**
+ * Checks that a value (an event read back from JSON, a queue or a workflow item) is a
+ * well-formed PaymentEvent and names every wrong field. Unknown extra fields are allowed, so
+ * events written by a newer version still validate.
+ */
+export function validateEvent(value: unknown): EventValidation {
+  if (!isRecord(value)) return { ok: false, errors: [`event: must be an object, got ${shown(value)}`] };
+  const check = new FieldErrors();
+  for (const key of ['id', 'provider', 'type']) check.requiredString(value, '', key);
+  if (!(EVENT_KINDS as readonly unknown[]).includes(value.kind)) {
+    check.add('kind', `must be one of ${EVENT_KINDS.join(', ')}`, value.kind);
+  }
+  check.timestamp(value, 'occurredAt');
+  check.timestamp(value, 'receivedAt');
+  if (value.livemode !== undefined && typeof value.livemode !== 'boolean') {
+    check.add('livemode', 'must be a boolean', value.livemode);
+  }
+  check.optionalObject(value, 'amount', (amount, path) => {
+    if (typeof amount.minor !== 'number' || !Number.isInteger(amount.minor)) {
+      check.add(`${path}minor`, 'must be an integer', amount.minor);
+    } else if (!Number.isSafeInteger(amount.minor)) {
+      check.add(`${path}minor`, 'must be a safe integer', amount.minor);
+    }
+    if (typeof amount.currency !== 'string' || !CURRENCY_CODE.test(amount.currency)) {
+      check.add(`${path}currency`, 'must be three upper-case letters', amount.currency);
+    } else if (!isKnownCurrency(amount.currency)) {
+      check.add(`${path}currency`, 'must be an ISO 4217 currency with minor units', amount.currency);
+    }
+  });
+  for (const key of ['paymentId', 'invoiceId', 'subscriptionId', 'reference', 'paymentMethod']) {
+    check.optionalString(value, '', key);
+  }
+  check.optionalObject(value, 'customer', (customer, path) => {
+    for (const key of ['id', 'email', 'name']) check.optionalString(customer, path, key);
+  });
+  check.optionalObject(value, 'failure', (failure, path) => {
+    for (const key of ['code', 'declineCode', 'adviceCode', 'message']) check.optionalString(failure, path, key);
+  });
+  check.optionalObject(value, 'risk', (risk, path) => {
+    if (risk.providerScore !== undefined && (typeof risk.providerScore !== 'number' || !Number.isFinite(risk.providerScore))) {
+      check.add(`${path}providerScore`, 'must be a finite number', risk.providerScore);
+    }
+    for (const key of ['cardFingerprint', 'ip']) check.optionalString(risk, path, key);
+  });
+  if (value.verification !== undefined && !(VERIFICATIONS as readonly unknown[]).includes(value.verification)) {
+    check.add('verification', `must be one of ${VERIFICATIONS.join(', ')}`, value.verification);
+  }
+  if (typeof value.provider === 'string' && value.provider !== '' && typeof value.id === 'string' && value.id !== '') {
+    const expectedKey = `${value.provider}:${value.id}`;
+    if (value.idempotencyKey !== expectedKey) {
+      check.add('idempotencyKey', `must be "${expectedKey}" (provider:id)`, value.idempotencyKey);
+    }
+  } else {
+    // The key cannot be derived from a wrong provider or id, which are reported already.
+    check.requiredString(value, '', 'idempotencyKey');
+  }
+  if (!('raw' in value)) check.add('raw', "must be present (the provider's payload, null when there is none)", undefined);
+
+  if (check.errors.length > 0) return { ok: false, errors: check.errors };
+  return { ok: true, event: value as unknown as PaymentEvent };
 }
