@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { HeaderMap, Refusal, RefusalReason, VerifyResult } from './types';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { HeaderMap, Refusal, RefusalReason, SourceConfig, VerifyResult } from './types';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
@@ -72,4 +72,130 @@ export function checkTimestamp(timestampSeconds: number, now: Date, toleranceSec
     );
   }
   return { ok: true };
+}
+
+/** Length of each algorithm's digest, so a truncated signature is named as such. */
+export const DIGEST_BYTES: Readonly<Record<HmacAlgorithm, number>> = { sha1: 20, sha256: 32, sha512: 64 };
+
+/**
+ * Decodes one received signature and checks it has the digest's length: a signature in the
+ * wrong encoding or cut short is malformed, which diagnoses better than a plain mismatch.
+ */
+export function decodeDigest(
+  value: string,
+  encoding: SignatureEncoding,
+  algorithm: HmacAlgorithm,
+  source: string,
+): Buffer | Refusal {
+  const decoded = decodeSignature(value, encoding);
+  if (decoded === null) return refuse('malformed_signature', `${source} is not ${encoding}`);
+  if (decoded.length !== DIGEST_BYTES[algorithm]) {
+    return refuse(
+      'malformed_signature',
+      `${source} decodes to ${decoded.length} bytes; an HMAC-${algorithm.toUpperCase()} has ${DIGEST_BYTES[algorithm]} (truncated or wrong encoding)`,
+    );
+  }
+  return decoded;
+}
+
+/** How a gateway carries one HMAC in one header (Checkout.com, GoCardless, Shopify, ...). */
+export interface HeaderHmacScheme {
+  /** Header names in order of preference; the first one present is read. */
+  headers: readonly string[];
+  algorithm: HmacAlgorithm;
+  encoding: SignatureEncoding;
+  /** Text before the signature in the header value, e.g. `sha256=`. */
+  prefix?: string;
+}
+
+/** The first present header of the scheme, with its name for diagnoses. */
+export function schemeHeader(headers: HeaderMap, names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = header(headers, name);
+    if (value !== undefined && value !== '') return { name, value };
+  }
+  return undefined;
+}
+
+/**
+ * Verifies an HMAC carried in one header over `signedBytes` (the raw body unless the scheme
+ * signs a template of it), against every configured secret.
+ */
+export function verifyHeaderHmac(
+  headers: HeaderMap,
+  signedBytes: Buffer,
+  secrets: readonly string[],
+  scheme: HeaderHmacScheme,
+): VerifyResult {
+  if (secrets.length === 0) return refuse('missing_secret', 'no secret is configured for this source');
+  const found = schemeHeader(headers, scheme.headers);
+  if (found === undefined) return refuse('missing_signature', `the ${scheme.headers.join(' / ')} header is absent`);
+  let value = found.value.trim();
+  if (scheme.prefix) {
+    if (!value.startsWith(scheme.prefix)) {
+      return refuse('malformed_signature', `the ${found.name} header does not start with "${scheme.prefix}"`);
+    }
+    value = value.slice(scheme.prefix.length);
+  }
+  const signature = decodeDigest(value, scheme.encoding, scheme.algorithm, `the ${found.name} header`);
+  if (!Buffer.isBuffer(signature)) return signature;
+  return matchAny(secrets, [signature], (secret) => hmac(scheme.algorithm, secret, signedBytes));
+}
+
+/** The header value a gateway would send for these bytes: prefix and encoded HMAC. */
+export function headerHmacValue(scheme: HeaderHmacScheme, secret: string, signedBytes: Buffer): string {
+  return (scheme.prefix ?? '') + hmac(scheme.algorithm, secret, signedBytes).toString(scheme.encoding);
+}
+
+/**
+ * Constant-time equality of two texts (credentials, configured header values): both are
+ * hashed first so neither their content nor their length leaks through timing.
+ */
+export function textMatches(expected: string, received: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(received));
+}
+
+/** The secret `sign()` uses for test events: the first configured one. */
+export function signingSecret(secrets: readonly string[], provider: string): string {
+  const secret = secrets[0];
+  if (secret === undefined) throw new Error(`${provider}: configure a secret to sign a test event`);
+  return secret;
+}
+
+/** The replay window when a source sets none: the 300 s Stripe and Standard Webhooks use. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+export function toleranceSeconds(config: SourceConfig): number {
+  const configured = config.toleranceSeconds;
+  return typeof configured === 'number' && Number.isFinite(configured) && configured > 0
+    ? configured
+    : DEFAULT_TOLERANCE_SECONDS;
+}
+
+/**
+ * Splits a `key=value` list such as Stripe's `t=..,v1=..,v1=..` or Paddle's `ts=..;h1=..`,
+ * keeping repeated keys (several signatures while a secret rotates) in order.
+ */
+export function keyValueList(value: string, separator: string): Array<{ key: string; value: string }> {
+  return value.split(separator).flatMap((part) => {
+    const at = part.indexOf('=');
+    return at <= 0 ? [] : [{ key: part.slice(0, at).trim(), value: part.slice(at + 1).trim() }];
+  });
+}
+
+/**
+ * Decodes every signature a header carries; those that do not decode to a digest are dropped.
+ * When none is left, the refusal of the first one says why (wrong encoding, truncated).
+ */
+export function decodeDigests(
+  values: readonly string[],
+  encoding: SignatureEncoding,
+  algorithm: HmacAlgorithm,
+  source: string,
+): Buffer[] | Refusal {
+  const decoded = values.map((value) => decodeDigest(value, encoding, algorithm, source));
+  const digests = decoded.filter((entry): entry is Buffer => Buffer.isBuffer(entry));
+  if (digests.length > 0) return digests;
+  return decoded.find((entry): entry is Refusal => !Buffer.isBuffer(entry)) ?? refuse('missing_signature', `${source} carries no signature`);
 }

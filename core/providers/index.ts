@@ -2,8 +2,10 @@
  * The provider registry: adding a gateway is one file in this folder and one line below.
  */
 import type { Provider } from './types';
+import { stripe } from './stripe';
 
 const ALL: readonly Provider[] = [
+  stripe,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));

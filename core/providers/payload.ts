@@ -1,5 +1,6 @@
-import type { PaymentEvent } from '../event';
-import type { NormalizeResult } from './types';
+import type { EventKind, MoneyAmount, PaymentEvent } from '../event';
+import { MoneyError, fromProviderMinor, parseDecimal, type CurrencyRules } from '../money';
+import type { NormalizeResult, ProviderContext, Refusal, SourceConfig } from './types';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -59,4 +60,108 @@ export function isoTime(value: unknown, fallback: Date): string {
     if (!Number.isNaN(date.getTime())) return date.toISOString();
   }
   return fallback.toISOString();
+}
+
+/**
+ * The kind for a provider type from its table; unknown types are `other`. Own properties only,
+ * so a type named like an Object.prototype member (`constructor`) cannot pick up a function.
+ */
+export function kindFrom(table: Readonly<Record<string, EventKind>>, type: string): EventKind {
+  return Object.prototype.hasOwnProperty.call(table, type) ? table[type] : 'other';
+}
+
+/**
+ * An amount through core/money.ts, or undefined when the payload's amount or currency is not
+ * one money.ts accepts: a strange amount must not turn a genuine event into a refusal.
+ */
+export function moneyOrUndefined(convert: () => MoneyAmount): MoneyAmount | undefined {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof MoneyError) return undefined;
+    throw error;
+  }
+}
+
+/** An integer amount in ISO minor units with its currency, from any two payload fields. */
+export function isoMinorAmount(amount: unknown, currency: unknown): MoneyAmount | undefined {
+  if (typeof amount !== 'number' || typeof currency !== 'string') return undefined;
+  return moneyOrUndefined(() => fromProviderMinor(amount, currency, 'iso'));
+}
+
+/** A decimal-string amount (`"10.00"`) with its currency, from any two payload fields. */
+export function decimalAmount(value: unknown, currency: unknown): MoneyAmount | undefined {
+  if (typeof value !== 'string' || typeof currency !== 'string') return undefined;
+  return moneyOrUndefined(() => parseDecimal(value, currency));
+}
+
+/** Joins the parts of a derived event id, leaving out missing ones. */
+export function derivedId(...parts: Array<string | undefined>): string {
+  return parts.filter((part): part is string => part !== undefined && part !== '').join(':');
+}
+
+/** A name and surname pair as one display name. */
+export function fullName(first: string | undefined, last: string | undefined): string | undefined {
+  const name = [first, last].filter(Boolean).join(' ');
+  return name === '' ? undefined : name;
+}
+
+/** Drops undefined fields so events compare and serialize cleanly. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+/**
+ * The API base URL for a confirm fetch: the gateway's own unless the source sets
+ * `apiBaseUrl` (for tests on loopback and for self-hosted egress proxies).
+ */
+export function apiBase(config: SourceConfig, gatewayDefault: string): string {
+  const configured = config.apiBaseUrl;
+  return (typeof configured === 'string' && configured !== '' ? configured : gatewayDefault).replace(/\/+$/, '');
+}
+
+/**
+ * GETs a JSON object from a gateway's API for `confirm`. Every failure is a `confirm_failed`
+ * refusal whose detail names the path and the status, never the credentials.
+ */
+export async function fetchJsonObject(
+  url: string,
+  authorization: string,
+  context: ProviderContext,
+): Promise<{ ok: true; value: JsonObject } | Refusal> {
+  const path = new URL(url).pathname;
+  let response: Response;
+  try {
+    response = await (context.fetch ?? fetch)(url, { headers: { authorization, accept: 'application/json' } });
+  } catch (error) {
+    return { ok: false, reason: 'confirm_failed', detail: `GET ${path} failed: ${(error as Error).message}` };
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  if (!response.ok) {
+    return { ok: false, reason: 'confirm_failed', detail: `GET ${path} answered HTTP ${response.status}` };
+  }
+  const parsed = parseJsonObject(body);
+  if (!parsed.ok) return { ok: false, reason: 'confirm_failed', detail: `GET ${path}: ${parsed.detail}` };
+  return parsed;
+}
+
+/** The refusal normalize() returns for a body it cannot read. */
+export function malformedBody(detail: string): Extract<NormalizeResult, { ok: false }> {
+  return { ok: false, reason: 'malformed_body', detail };
+}
+
+/**
+ * An amount in a gateway's integer minor units (a number, or digits in a string as Paddle
+ * sends them), converted with that gateway's currency rules (Stripe's ISK, Adyen's CLP).
+ */
+export function providerMinorAmount(value: unknown, currency: unknown, rules: CurrencyRules): MoneyAmount | undefined {
+  const amount = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof amount !== 'number' || typeof currency !== 'string') return undefined;
+  return moneyOrUndefined(() => fromProviderMinor(amount, currency, rules));
+}
+
+/** Like compact(), but undefined when nothing is left, for optional nested event fields. */
+export function nonEmpty<T extends object>(value: T): T | undefined {
+  const kept = compact(value);
+  return Object.keys(kept).length === 0 ? undefined : kept;
 }

@@ -1,0 +1,251 @@
+/**
+ * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>]`, an HMAC-SHA256 of `"{t}.{rawBody}"`
+ * keyed with the whole `whsec_…` string. Stripe sends one v1 per active secret while an
+ * endpoint secret is rolled, so every v1 is tried against every configured secret.
+ */
+import type { EventKind, PaymentEvent } from '../event';
+import {
+  checkTimestamp,
+  decodeDigests,
+  header,
+  hmac,
+  keyValueList,
+  matchAny,
+  refuse,
+  signingSecret,
+  toleranceSeconds,
+} from './crypto';
+import {
+  canonicalEvent,
+  isoTime,
+  kindFrom,
+  malformedBody,
+  nonEmpty,
+  parseJsonObject,
+  pick,
+  pickNumber,
+  pickString,
+  providerMinorAmount,
+  type JsonObject,
+} from './payload';
+import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+
+const SIGNATURE_HEADER = 'stripe-signature';
+
+const KINDS: Readonly<Record<string, EventKind>> = {
+  'payment_intent.succeeded': 'payment.succeeded',
+  'payment_intent.payment_failed': 'payment.failed',
+  'payment_intent.processing': 'payment.pending',
+  'charge.succeeded': 'payment.succeeded',
+  'charge.failed': 'payment.failed',
+  'charge.pending': 'payment.pending',
+  'charge.refunded': 'payment.refunded',
+  'charge.dispute.created': 'dispute.opened',
+  'charge.dispute.closed': 'dispute.closed',
+  'invoice.created': 'invoice.created',
+  'invoice.paid': 'invoice.paid',
+  'invoice.payment_failed': 'invoice.payment_failed',
+  'customer.subscription.created': 'subscription.created',
+  'customer.subscription.deleted': 'subscription.canceled',
+  'checkout.session.completed': 'checkout.completed',
+  'checkout.session.async_payment_succeeded': 'checkout.completed',
+  'payout.paid': 'payout.paid',
+};
+
+function signedPayload(timestamp: string, rawBody: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]);
+}
+
+async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
+  const value = header(request.headers, SIGNATURE_HEADER);
+  if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the Stripe-Signature header is absent');
+  const pairs = keyValueList(value, ',');
+  const timestamps = pairs.filter((pair) => pair.key === 't').map((pair) => pair.value);
+  if (timestamps.length !== 1 || !/^\d+$/.test(timestamps[0])) {
+    return refuse('malformed_signature', 'the Stripe-Signature header needs exactly one numeric t= element');
+  }
+  const v1 = pairs.filter((pair) => pair.key === 'v1').map((pair) => pair.value);
+  if (v1.length === 0) return refuse('malformed_signature', 'the Stripe-Signature header has no v1= signature');
+  const signatures = decodeDigests(v1, 'hex', 'sha256', 'the Stripe-Signature v1 element');
+  if (!Array.isArray(signatures)) return signatures;
+  const payload = signedPayload(timestamps[0], request.rawBody);
+  const matched = matchAny(config.secrets ?? [], signatures, (secret) => hmac('sha256', secret, payload));
+  if (!matched.ok) return matched;
+  // Checked after the signature, so a stale timestamp is only reported for a genuine request.
+  const fresh = checkTimestamp(Number(timestamps[0]), context.now, toleranceSeconds(config));
+  return fresh.ok ? matched : fresh;
+}
+
+/** The Stripe id of a field that is either an id string or an expanded object. */
+function idOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : pickString(value, 'id');
+}
+
+function amountOf(type: string, object: JsonObject): { value: unknown; currency: unknown } {
+  const currency = object.currency;
+  if (type === 'charge.refunded') return { value: object.amount_refunded, currency };
+  if (object.object === 'invoice') {
+    return { value: type === 'invoice.paid' ? object.amount_paid : object.amount_due, currency };
+  }
+  if (object.object === 'checkout.session') return { value: object.amount_total, currency };
+  if (object.object === 'payment_intent' && type === 'payment_intent.succeeded') {
+    return { value: object.amount_received, currency };
+  }
+  return { value: object.amount, currency };
+}
+
+function paymentIdOf(object: JsonObject): string | undefined {
+  if (object.object === 'payment_intent') return pickString(object, 'id');
+  return idOf(object.payment_intent) ?? (object.object === 'charge' ? pickString(object, 'id') : idOf(object.charge));
+}
+
+function subscriptionIdOf(object: JsonObject): string | undefined {
+  if (object.object === 'subscription') return pickString(object, 'id');
+  return idOf(object.subscription) ?? pickString(object, 'parent', 'subscription_details', 'subscription');
+}
+
+function customerOf(object: JsonObject): PaymentEvent['customer'] {
+  return nonEmpty({
+    id: idOf(object.customer),
+    email:
+      pickString(object, 'receipt_email') ??
+      pickString(object, 'customer_email') ??
+      pickString(object, 'customer_details', 'email') ??
+      pickString(object, 'billing_details', 'email'),
+    name:
+      pickString(object, 'customer_name') ??
+      pickString(object, 'customer_details', 'name') ??
+      pickString(object, 'billing_details', 'name'),
+  });
+}
+
+/** PaymentIntents carry `last_payment_error`; Charges carry `failure_*` and the Radar `outcome`. */
+function failureOf(object: JsonObject): PaymentEvent['failure'] {
+  const error = pick(object, 'last_payment_error');
+  const issuerDeclined = pickString(object, 'outcome', 'type') === 'issuer_declined';
+  return nonEmpty({
+    code: pickString(error, 'code') ?? pickString(object, 'failure_code'),
+    declineCode: pickString(error, 'decline_code') ?? (issuerDeclined ? pickString(object, 'outcome', 'reason') : undefined),
+    adviceCode: pickString(error, 'advice_code') ?? pickString(object, 'outcome', 'advice_code'),
+    message: pickString(error, 'message') ?? pickString(object, 'failure_message'),
+  });
+}
+
+function riskOf(object: JsonObject): PaymentEvent['risk'] {
+  return nonEmpty({
+    providerScore: pickNumber(object, 'outcome', 'risk_score'),
+    cardFingerprint:
+      pickString(object, 'payment_method_details', 'card', 'fingerprint') ??
+      pickString(object, 'last_payment_error', 'payment_method', 'card', 'fingerprint'),
+  });
+}
+
+function paymentMethodOf(object: JsonObject): string | undefined {
+  const types = pick(object, 'payment_method_types');
+  return (
+    pickString(object, 'payment_method_details', 'type') ??
+    pickString(object, 'last_payment_error', 'payment_method', 'type') ??
+    (Array.isArray(types) && types.length === 1 ? pickString(types, 0) : undefined)
+  );
+}
+
+/**
+ * Stripe has no renewal event: a subscription renews when an invoice with billing_reason
+ * `subscription_cycle` is paid, so that invoice.paid is reported as subscription.renewed.
+ */
+function kindOf(type: string, object: JsonObject): EventKind {
+  if (type === 'invoice.paid' && object.billing_reason === 'subscription_cycle') return 'subscription.renewed';
+  return kindFrom(KINDS, type);
+}
+
+function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
+  const parsed = parseJsonObject(request.rawBody);
+  if (!parsed.ok) return parsed;
+  const body = parsed.value;
+  const id = pickString(body, 'id');
+  const type = pickString(body, 'type');
+  const object = pick(body, 'data', 'object');
+  if (id === undefined || type === undefined || object === null || typeof object !== 'object' || Array.isArray(object)) {
+    return malformedBody('a Stripe event needs id, type and data.object');
+  }
+  const data = object as JsonObject;
+  const amount = amountOf(type, data);
+  const event = canonicalEvent(
+    {
+      id,
+      provider: 'stripe',
+      type,
+      kind: kindOf(type, data),
+      occurredAt: isoTime(body.created, receivedAt),
+      livemode: typeof body.livemode === 'boolean' ? body.livemode : undefined,
+      amount: providerMinorAmount(amount.value, amount.currency, 'stripe'),
+      paymentId: paymentIdOf(data),
+      invoiceId: data.object === 'invoice' ? pickString(data, 'id') : idOf(data.invoice),
+      subscriptionId: subscriptionIdOf(data),
+      reference: pickString(data, 'client_reference_id') ?? pickString(data, 'metadata', 'order_id'),
+      paymentMethod: paymentMethodOf(data),
+      customer: customerOf(data),
+      failure: failureOf(data),
+      risk: riskOf(data),
+      verification: 'signature',
+      raw: body,
+    },
+    receivedAt,
+  );
+  return { ok: true, events: [event] };
+}
+
+function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
+  const secret = signingSecret(config.secrets ?? [], 'stripe');
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature = hmac('sha256', secret, signedPayload(timestamp, body)).toString('hex');
+  return { body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` } };
+}
+
+/** One realistic object per kind, in Stripe's shapes, for `send-test-event`. */
+const EXAMPLES: Readonly<Record<EventKind, { type: string; object: JsonObject }>> = {
+  'payment.succeeded': {
+    type: 'payment_intent.succeeded',
+    object: { object: 'payment_intent', id: 'pi_3TestSucceeded', amount: 2000, amount_received: 2000, currency: 'usd', status: 'succeeded', customer: 'cus_TestCustomer', payment_method_types: ['card'] },
+  },
+  'payment.failed': {
+    type: 'payment_intent.payment_failed',
+    object: {
+      object: 'payment_intent', id: 'pi_3TestFailed', amount: 2000, currency: 'usd', status: 'requires_payment_method', customer: 'cus_TestCustomer',
+      last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', advice_code: 'try_again_later', message: 'Your card has insufficient funds.', payment_method: { id: 'pm_TestCard', type: 'card', card: { brand: 'visa', last4: '9995', fingerprint: 'TestFingerprint1' } } },
+    },
+  },
+  'payment.pending': { type: 'payment_intent.processing', object: { object: 'payment_intent', id: 'pi_3TestProcessing', amount: 2000, currency: 'eur', status: 'processing', payment_method_types: ['sepa_debit'] } },
+  'payment.refunded': { type: 'charge.refunded', object: { object: 'charge', id: 'ch_3TestRefunded', amount: 2000, amount_refunded: 2000, currency: 'usd', refunded: true, payment_intent: 'pi_3TestSucceeded' } },
+  'dispute.opened': { type: 'charge.dispute.created', object: { object: 'dispute', id: 'dp_TestDispute', amount: 2000, currency: 'usd', charge: 'ch_3TestDisputed', payment_intent: 'pi_3TestDisputed', reason: 'fraudulent', status: 'needs_response' } },
+  'dispute.closed': { type: 'charge.dispute.closed', object: { object: 'dispute', id: 'dp_TestDispute', amount: 2000, currency: 'usd', charge: 'ch_3TestDisputed', payment_intent: 'pi_3TestDisputed', reason: 'fraudulent', status: 'won' } },
+  'invoice.created': { type: 'invoice.created', object: { object: 'invoice', id: 'in_TestInvoice', amount_due: 1500, amount_paid: 0, currency: 'usd', customer: 'cus_TestCustomer', status: 'draft' } },
+  'invoice.paid': { type: 'invoice.paid', object: { object: 'invoice', id: 'in_TestInvoice', amount_due: 1500, amount_paid: 1500, currency: 'usd', billing_reason: 'manual', customer: 'cus_TestCustomer', status: 'paid' } },
+  'invoice.payment_failed': { type: 'invoice.payment_failed', object: { object: 'invoice', id: 'in_TestInvoice', amount_due: 1500, amount_paid: 0, currency: 'usd', customer: 'cus_TestCustomer', status: 'open', attempt_count: 1 } },
+  'subscription.created': { type: 'customer.subscription.created', object: { object: 'subscription', id: 'sub_TestSubscription', customer: 'cus_TestCustomer', currency: 'usd', status: 'active' } },
+  'subscription.renewed': { type: 'invoice.paid', object: { object: 'invoice', id: 'in_TestRenewal', amount_due: 1500, amount_paid: 1500, currency: 'usd', billing_reason: 'subscription_cycle', customer: 'cus_TestCustomer', status: 'paid', parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_TestSubscription' } } } },
+  'subscription.canceled': { type: 'customer.subscription.deleted', object: { object: 'subscription', id: 'sub_TestSubscription', customer: 'cus_TestCustomer', currency: 'usd', status: 'canceled' } },
+  'checkout.completed': { type: 'checkout.session.completed', object: { object: 'checkout.session', id: 'cs_test_TestSession', amount_total: 4500, currency: 'eur', mode: 'payment', payment_status: 'paid', status: 'complete', payment_intent: 'pi_3TestCheckout', customer_details: { email: 'jenny.rosen@example.com', name: 'Jenny Rosen' } } },
+  'payout.paid': { type: 'payout.paid', object: { object: 'payout', id: 'po_TestPayout', amount: 110000, currency: 'usd', status: 'paid' } },
+  other: { type: 'customer.updated', object: { object: 'customer', id: 'cus_TestCustomer', email: 'jenny.rosen@example.com' } },
+};
+
+function example(kind: EventKind, now: Date): Buffer {
+  const { type, object } = EXAMPLES[kind];
+  const created = Math.floor(now.getTime() / 1000);
+  return Buffer.from(
+    JSON.stringify({
+      id: `evt_test_${created.toString(36)}${type.replace(/\W/g, '')}`,
+      object: 'event',
+      api_version: '2025-10-29.clover',
+      created,
+      data: { object: { ...object, created, livemode: false } },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    }),
+  );
+}
+
+export const stripe: Provider = { id: 'stripe', displayName: 'Stripe', verify, normalize, sign, example };
