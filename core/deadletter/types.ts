@@ -59,3 +59,38 @@ export interface DeadLetterStore {
   purge(before: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Where and how a replay is sent. */
+export interface ReplayTarget {
+  /** Overrides the record's `origin.replayUrl`. */
+  url?: string;
+  /** A Standard Webhooks secret (`whsec_...`): the replay is signed with it when given. */
+  signingSecret?: string;
+}
+
+export interface ReplayOutcome {
+  id: string;
+  url: string;
+  ok: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  httpStatus?: number;
+  /** Why it failed, without secrets. */
+  error?: string;
+  /** The record after the replay (status `replayed` when the receiver accepted it). */
+  record: DeadLetterRecord | null;
+}
+
+export interface ReplayBatchResult {
+  /** How many records matched the filter. */
+  matched: number;
+  dryRun: boolean;
+  /** One per replayed record; empty on a dry run. */
+  outcomes: ReplayOutcome[];
+}
+
+/** Replays records: locally over HTTP, or by asking the runtime's admin API to do it. */
+export interface DeadLetterReplayer {
+  replay(id: string, target?: ReplayTarget): Promise<ReplayOutcome>;
+  /** Replays every record matching the filter (open ones unless the filter says otherwise); `dryRun` only counts. */
+  replayMatching(filter: DeadLetterFilter, options?: ReplayTarget & { dryRun?: boolean }): Promise<ReplayBatchResult>;
+}
