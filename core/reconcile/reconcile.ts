@@ -1,0 +1,64 @@
+/**
+ * Reconciles payments against open invoices: one result per payment, in input order.
+ *
+ * Payments are applied in the order given, so partial payments in one batch see what the
+ * earlier ones left (N:1). Across executions the invoice's `amountPaid` carries that state,
+ * and `seenPaymentIds` carries the payments already processed (duplicates).
+ */
+import type { InvoiceState } from './invoice-index';
+import { InvoiceIndex } from './invoice-index';
+import { findMatch, type LadderContext } from './ladder';
+import { preparePrefixes } from './reference';
+import { settle } from './settle';
+import type { CandidateSummary, OpenInvoice, Payment, ReconcileOptions, ReconcileResult } from './types';
+import { DEFAULT_OPTIONS } from './types';
+
+const summary = (state: InvoiceState): CandidateSummary => ({
+  invoiceId: state.invoice.id,
+  ...(state.invoice.number !== undefined && { invoiceNumber: state.invoice.number }),
+  ...(state.invoice.customerId !== undefined && { customerId: state.invoice.customerId }),
+  remaining: state.remaining,
+});
+
+export class Reconciler {
+  private readonly context: LadderContext;
+  private readonly seenEarlier: Set<string>;
+  private readonly seenInBatch = new Set<string>();
+
+  constructor(invoices: readonly OpenInvoice[], options: Partial<ReconcileOptions> = {}) {
+    const merged: ReconcileOptions = { ...DEFAULT_OPTIONS, ...options };
+    const prefixes = preparePrefixes(merged.referencePrefixes);
+    this.context = { index: new InvoiceIndex(invoices, prefixes, merged.minContainsLength), options: merged, prefixes };
+    this.seenEarlier = new Set(merged.seenPaymentIds);
+  }
+
+  /** Matches one payment and applies it to the invoice(s) it settles. */
+  reconcile(payment: Payment): ReconcileResult {
+    const unapplied = { paymentId: payment.id, payment: payment.amount, allocations: [], unapplied: payment.amount };
+    const duplicateOf = this.seenEarlier.has(payment.id) ? 'earlier run' : this.seenInBatch.has(payment.id) ? 'this batch' : undefined;
+    if (duplicateOf) {
+      return { ...unapplied, outcome: 'duplicate', duplicateOf, reason: `payment ${payment.id} was already processed in ${duplicateOf}` };
+    }
+    this.seenInBatch.add(payment.id);
+
+    const match = findMatch(this.context, payment);
+    switch (match.kind) {
+      case 'invoices':
+        return settle(this.context.index, this.context.options, payment, match.invoices, match.tier, match.reason);
+      case 'ambiguous':
+      case 'currency_mismatch':
+        return { ...unapplied, outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary) };
+      case 'none':
+        return { ...unapplied, outcome: 'unmatched', reason: match.reason };
+    }
+  }
+}
+
+export function reconcile(
+  payments: readonly Payment[],
+  invoices: readonly OpenInvoice[],
+  options: Partial<ReconcileOptions> = {},
+): ReconcileResult[] {
+  const reconciler = new Reconciler(invoices, options);
+  return payments.map((payment) => reconciler.reconcile(payment));
+}
