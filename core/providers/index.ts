@@ -3,9 +3,11 @@
  */
 import type { Provider } from './types';
 import { stripe } from './stripe';
+import { standardWebhooks } from './standard-webhooks';
 
 const ALL: readonly Provider[] = [
   stripe,
+  standardWebhooks,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));

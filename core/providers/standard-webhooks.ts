@@ -1,0 +1,149 @@
+/**
+ * Standard Webhooks (standardwebhooks.com; Svix and the gateways that follow the spec):
+ * `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<b64> [v1,<b64> …]`, an HMAC-SHA256 of
+ * `"{id}.{timestamp}.{rawBody}"` keyed with the base64-decoded secret after its `whsec_` prefix.
+ * Svix sends the same headers named `svix-*`; either set is read.
+ */
+import { createHash } from 'node:crypto';
+import { EVENT_KINDS, validateEvent, type EventKind } from '../event';
+import {
+  checkTimestamp,
+  decodeDigests,
+  header,
+  hmac,
+  matchAny,
+  refuse,
+  signingSecret,
+  toleranceSeconds,
+} from './crypto';
+import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString } from './payload';
+import type {
+  HeaderMap,
+  NormalizeResult,
+  Provider,
+  ProviderContext,
+  SignedRequest,
+  SourceConfig,
+  VerifyResult,
+  WebhookRequest,
+} from './types';
+
+interface MessageHeaders {
+  id: string;
+  timestamp: string;
+  signature: string;
+}
+
+/** The `webhook-*` set, else the `svix-*` set; undefined when neither is complete. */
+function messageHeaders(headers: HeaderMap): MessageHeaders | undefined {
+  for (const prefix of ['webhook', 'svix']) {
+    const id = header(headers, `${prefix}-id`);
+    const timestamp = header(headers, `${prefix}-timestamp`);
+    const signature = header(headers, `${prefix}-signature`);
+    if (id && timestamp && signature) return { id, timestamp, signature };
+  }
+  return undefined;
+}
+
+/** The signing key: the secret without its `whsec_` prefix, base64-decoded, as the spec says. */
+function signingKey(secret: string): Buffer {
+  return Buffer.from(secret.trim().replace(/^whsec_/, ''), 'base64');
+}
+
+function signedContent(id: string, timestamp: string, rawBody: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), rawBody]);
+}
+
+async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
+  const message = messageHeaders(request.headers);
+  if (message === undefined) {
+    return refuse('missing_signature', 'the webhook-id, webhook-timestamp and webhook-signature headers (or svix-*) are not all present');
+  }
+  if (!/^\d+$/.test(message.timestamp.trim())) return refuse('malformed_signature', 'the webhook-timestamp header is not unix seconds');
+  // A space-separated list of `<version>,<signature>`; only v1 (HMAC-SHA256) is symmetric.
+  const v1 = message.signature
+    .trim()
+    .split(/\s+/)
+    .filter((entry) => entry.startsWith('v1,'))
+    .map((entry) => entry.slice(3));
+  if (v1.length === 0) return refuse('malformed_signature', 'the webhook-signature header has no v1, entry');
+  const signatures = decodeDigests(v1, 'base64', 'sha256', 'the webhook-signature v1 entry');
+  if (!Array.isArray(signatures)) return signatures;
+  const content = signedContent(message.id, message.timestamp.trim(), request.rawBody);
+  const matched = matchAny(config.secrets ?? [], signatures, (secret) => hmac('sha256', signingKey(secret), content));
+  if (!matched.ok) return matched;
+  const fresh = checkTimestamp(Number(message.timestamp), context.now, toleranceSeconds(config));
+  return fresh.ok ? matched : fresh;
+}
+
+function isEventKind(value: unknown): value is EventKind {
+  return (EVENT_KINDS as readonly unknown[]).includes(value);
+}
+
+/**
+ * The message id is the event id (the spec makes it the idempotency key). A body that is
+ * itself a canonical PaymentEvent, as the runtime delivers them, is passed through unchanged,
+ * so a workflow behind the runtime sees the gateway's event; any other body is kept in `raw`
+ * with its `type`, and its kind is that type only when the type is already a canonical kind.
+ */
+function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
+  const parsed = parseJsonObject(request.rawBody);
+  if (!parsed.ok) return parsed;
+  const delivered = validateEvent(parsed.value);
+  if (delivered.ok) return { ok: true, events: [delivered.event] };
+  const body = parsed.value;
+  const id = header(request.headers, 'webhook-id') ?? header(request.headers, 'svix-id');
+  if (id === undefined || id === '') return malformedBody('the webhook-id (or svix-id) header is absent');
+  const type = pickString(body, 'type') ?? pickString(body, 'eventType') ?? 'webhook';
+  const timestamp = header(request.headers, 'webhook-timestamp') ?? header(request.headers, 'svix-timestamp');
+  const event = canonicalEvent(
+    {
+      id,
+      provider: 'standard-webhooks',
+      type,
+      kind: isEventKind(type) ? type : 'other',
+      occurredAt: isoTime(body.timestamp ?? (timestamp === undefined ? undefined : Number(timestamp)), receivedAt),
+      verification: 'signature',
+      raw: body,
+    },
+    receivedAt,
+  );
+  return { ok: true, events: [event] };
+}
+
+/** Signs with the first secret; the message id is derived from the body so a resend keeps it. */
+function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
+  const secret = signingSecret(config.secrets ?? [], 'standard-webhooks');
+  const id = `msg_${createHash('sha256').update(body).digest('hex').slice(0, 26)}`;
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature = hmac('sha256', signingKey(secret), signedContent(id, timestamp, body)).toString('base64');
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${signature}`,
+    },
+  };
+}
+
+/** The spec's recommended body shape: `type`, `timestamp` and `data`. */
+function example(kind: EventKind, now: Date): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type: kind,
+      timestamp: now.toISOString(),
+      data: { id: 'pay_example_1', amount: 2000, currency: 'USD', status: kind },
+    }),
+  );
+}
+
+export const standardWebhooks: Provider = {
+  id: 'standard-webhooks',
+  displayName: 'Standard Webhooks (Svix)',
+  verify,
+  normalize,
+  sign,
+  example,
+};
