@@ -68,18 +68,17 @@ const RECENTLY_WITHDRAWN_EXPONENTS: Readonly<Record<string, number>> = {
  * Where a gateway's minor units differ from ISO 4217. Only the differences are listed.
  *
  * Stripe (docs.stripe.com/currencies): its zero-decimal list matches ISO except MGA, which
- * Stripe counts in whole ariary. ISK is the documented special case: ISO gives it no minor
- * unit, but Stripe keeps it two-decimal in the API for backwards compatibility (100 = 1 krona,
- * amounts divisible by 100). HUF and TWD are two-decimal in the API like ISO (Stripe only pays
- * them out in whole units), and UGX is on Stripe's zero-decimal list like ISO, so none of those
- * three needs an entry. The three-decimal currencies keep ISO's exponent (Stripe only asks for
- * a final 0).
+ * Stripe counts in whole ariary. Its "special cases": ISK and UGX became zero-decimal, but for
+ * backwards compatibility Stripe keeps them two-decimal in the API (500 = 5 UGX, amounts
+ * divisible by 100), although UGX also appears on its zero-decimal list. HUF and TWD are
+ * two-decimal in the API like ISO (Stripe only pays them out in whole units), so they need no
+ * entry. The three-decimal currencies keep ISO's exponent (Stripe only asks for a final 0).
  *
  * Adyen (docs.adyen.com/development-resources/currency-codes): "for CLP, CVE, IDR and ISK the
  * standard has a different number of decimals"; Adyen's table is leading for those.
  */
 const PROVIDER_EXPONENT_EXCEPTIONS: Readonly<Record<Exclude<CurrencyRules, 'iso'>, Readonly<Record<string, number>>>> = {
-  stripe: { ISK: 2, MGA: 0 },
+  stripe: { ISK: 2, MGA: 0, UGX: 2 },
   adyen: { CLP: 2, CVE: 0, IDR: 0, ISK: 2 },
 };
 

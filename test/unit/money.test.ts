@@ -30,7 +30,7 @@ describe('exponent', () => {
     ['IDR', 2, 2, 0],
     ['MGA', 2, 0, 2],
     ['TWD', 2, 2, 2],
-    ['UGX', 0, 0, 0],
+    ['UGX', 0, 2, 0],
     ['UYW', 4, 4, 4],
   ];
 
@@ -83,6 +83,8 @@ describe('fromProviderMinor', () => {
     ['adyen', 1500, 'CVE', 150000],
     ['adyen', 10000, 'IDR', 1000000],
     ['stripe', 500, 'MGA', 50000],
+    ['stripe', 500000, 'ugx', 5000],
+    ['adyen', 5000, 'UGX', 5000],
     ['stripe', -1000, 'ISK', -10],
     ['stripe', 0, 'ISK', 0],
   ];
@@ -96,6 +98,7 @@ describe('fromProviderMinor', () => {
       'stripe ISK 1050 has 2 decimals but ISO 4217 gives ISK 0: it is not a multiple of 100 and would lose precision',
     );
     expect(() => fromProviderMinor(150001, 'CLP', 'adyen')).toThrow(MoneyError);
+    expect(() => fromProviderMinor(50050, 'UGX', 'stripe')).toThrow('not a multiple of 100');
   });
 
   it('refuses non-integers, unsafe integers and results beyond the safe range', () => {
