@@ -77,7 +77,7 @@ echo "== installing it the way n8n installs community packages"
 install_into "$WORK/n8n-user/nodes" "$node_tarball" --ignore-scripts=true --install-strategy=shallow
 installed="$WORK/n8n-user/nodes/node_modules"
 for name in "${FORBIDDEN_IN_NODE_INSTALL[@]}"; do
-  found="$(find "$installed" -type d -path "*/node_modules/$name" | sed "s#^$WORK/##")"
+  found="$(find "$installed" -type d -path "*node_modules/$name" | sed "s#^$WORK/##")"
   if [ -z "$found" ]; then ok "$name not installed"; else fail "$name installed with the node package: $found"; fi
 done
 node_package_size="$(size_of "$installed/n8n-nodes-payment-webhooks")"
