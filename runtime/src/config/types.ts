@@ -1,0 +1,59 @@
+import type { EventKind } from '../../../core/event';
+import type { RiskConfig } from '../../../core/risk/types';
+import type { SourceConfig } from '../../../core/providers/types';
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+  /** PEM file paths; when set the listener speaks HTTPS. */
+  tls?: { cert: string; key: string };
+}
+
+export interface LimitsConfig {
+  /** Largest accepted webhook body; larger requests get 413. */
+  bodyBytes: number;
+  /** A client must finish sending its headers within this time. */
+  headersTimeoutMs: number;
+  /** A client must finish sending the whole request within this time. */
+  requestTimeoutMs: number;
+  /** Longest wait for a durable write before answering 503. */
+  storeTimeoutMs: number;
+}
+
+export interface SourceEntry extends SourceConfig {
+  name: string;
+  provider: string;
+}
+
+export interface DestinationConfig {
+  name: string;
+  url: string;
+  /** Standard Webhooks secret (`whsec_…`) signing each delivery. */
+  signingSecret: string;
+  /** Event kinds delivered here; `*` for all. */
+  kinds: Array<EventKind | '*'>;
+  /** Deliveries in flight to this destination at once, per worker process. */
+  concurrency: number;
+  timeoutMs: number;
+}
+
+export interface RetryConfig {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RuntimeConfig {
+  listen: ListenConfig;
+  /** `sqlite:PATH` (embedded default) or `redis://…`. */
+  storage: string;
+  limits: LimitsConfig;
+  sources: SourceEntry[];
+  destinations: DestinationConfig[];
+  retry: RetryConfig;
+  deadLetter?: { url: string; signingSecret?: string };
+  admin?: { token: string };
+  /** core/risk's amounts and rules (its defaults where absent): they choose each event's lane. */
+  risk: RiskConfig;
+  log: { level: string };
+}

@@ -1,0 +1,229 @@
+import { EVENT_KINDS } from '../../../core/event';
+import { providerIds } from '../../../core/providers';
+import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
+import { didYouMean } from './suggest';
+import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
+
+/**
+ * Validates a parsed config and fills defaults. Every error names its field, e.g.
+ * `sources[1].provider: unknown provider "strpe"; did you mean "stripe"?`, and all
+ * errors are collected so one run shows them all.
+ */
+export type Validation = { ok: true; config: RuntimeConfig } | { ok: false; errors: string[] };
+
+const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 'retry', 'deadLetter', 'admin', 'risk', 'log'];
+const MIB = 1024 * 1024;
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+type Json = Record<string, unknown>;
+
+class Reader {
+  readonly errors: string[] = [];
+
+  object(value: unknown, path: string, required = false): Json | undefined {
+    if (value === undefined || value === null) {
+      if (required) this.errors.push(`${path}: is required`);
+      return undefined;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.errors.push(`${path}: must be an object`);
+      return undefined;
+    }
+    return value as Json;
+  }
+
+  keys(value: Json, allowed: readonly string[], path: string): void {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.errors.push(`${path ? `${path}.` : ''}${key}: unknown field${didYouMean(key, allowed)}`);
+      }
+    }
+  }
+
+  string(value: unknown, path: string, fallback?: string): string {
+    if (value === undefined || value === null || value === '') {
+      if (fallback === undefined) this.errors.push(`${path}: is required`);
+      return fallback ?? '';
+    }
+    if (typeof value !== 'string') {
+      this.errors.push(`${path}: must be a string`);
+      return fallback ?? '';
+    }
+    return value;
+  }
+
+  integer(value: unknown, path: string, fallback: number, min = 0): number {
+    if (value === undefined || value === null) return fallback;
+    const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+      this.errors.push(`${path}: must be an integer ≥ ${min}`);
+      return fallback;
+    }
+    return number;
+  }
+
+  url(value: unknown, path: string): string {
+    const text = this.string(value, path);
+    if (!text) return text;
+    try {
+      const parsed = new URL(text);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      this.errors.push(`${path}: must be an http or https URL`);
+    }
+    return text;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.errors.push(`${path}: must be a list`);
+      return [];
+    }
+    return value;
+  }
+
+  unique(names: string[], path: string): void {
+    const seen = new Set<string>();
+    names.forEach((name, index) => {
+      if (seen.has(name)) this.errors.push(`${path}[${index}].name: "${name}" is used twice`);
+      seen.add(name);
+    });
+  }
+}
+
+function readSource(read: Reader, value: unknown, path: string): SourceEntry {
+  const entry = read.object(value, path, true) ?? {};
+  const name = read.string(entry.name, `${path}.name`);
+  if (name && !NAME.test(name)) read.errors.push(`${path}.name: use letters, digits, ".", "_" or "-" (it becomes the URL path)`);
+  const provider = read.string(entry.provider, `${path}.provider`);
+  const known = providerIds();
+  if (provider && !known.includes(provider)) {
+    read.errors.push(`${path}.provider: unknown provider "${provider}"${didYouMean(provider, known)}`);
+  }
+  const secrets = read.array(entry.secrets, `${path}.secrets`).map((secret, index) => read.string(secret, `${path}.secrets[${index}]`));
+  const source: SourceEntry = { ...entry, name, provider, secrets };
+  if (entry.toleranceSeconds !== undefined) {
+    source.toleranceSeconds = read.integer(entry.toleranceSeconds, `${path}.toleranceSeconds`, 300, 1);
+  }
+  return source;
+}
+
+function readDestination(read: Reader, value: unknown, path: string): DestinationConfig {
+  const entry = read.object(value, path, true) ?? {};
+  read.keys(entry, ['name', 'url', 'signingSecret', 'kinds', 'concurrency', 'timeoutMs'], path);
+  const kinds = (entry.kinds === undefined ? ['*'] : read.array(entry.kinds, `${path}.kinds`)).map((kind, index) => {
+    const text = read.string(kind, `${path}.kinds[${index}]`);
+    const allowed: readonly string[] = ['*', ...EVENT_KINDS];
+    if (text && !allowed.includes(text)) {
+      read.errors.push(`${path}.kinds[${index}]: unknown event kind "${text}"${didYouMean(text, allowed)}`);
+    }
+    return text as DestinationConfig['kinds'][number];
+  });
+  const signingSecret = read.string(entry.signingSecret, `${path}.signingSecret`);
+  if (signingSecret && !signingSecret.startsWith('whsec_')) {
+    read.errors.push(`${path}.signingSecret: must be a Standard Webhooks secret starting with "whsec_"`);
+  }
+  return {
+    name: read.string(entry.name, `${path}.name`),
+    url: read.url(entry.url, `${path}.url`),
+    signingSecret,
+    kinds,
+    concurrency: read.integer(entry.concurrency, `${path}.concurrency`, 4, 1),
+    timeoutMs: read.integer(entry.timeoutMs, `${path}.timeoutMs`, 10_000, 1),
+  };
+}
+
+function readRisk(read: Reader, value: unknown): RuntimeConfig['risk'] {
+  const risk = read.object(value, 'risk') ?? {};
+  read.keys(risk, ['amounts', 'rules'], 'risk');
+  const amounts = read.object(risk.amounts, 'risk.amounts');
+  if (amounts) read.keys(amounts, ['highValue', 'small'], 'risk.amounts');
+  const rules = read.object(risk.rules, 'risk.rules');
+  if (rules) read.keys(rules, Object.keys(DEFAULT_RULES), 'risk.rules');
+  return riskConfig(risk as Parameters<typeof riskConfig>[0]);
+}
+
+function readStorage(read: Reader, value: unknown): string {
+  const storage = read.string(value, 'storage', 'sqlite:./data/payment-webhooks.db');
+  if (!/^sqlite:.+/.test(storage) && !/^rediss?:\/\//.test(storage)) {
+    read.errors.push(`storage: must be "sqlite:PATH" or a redis:// URL`);
+  }
+  return storage;
+}
+
+export function validateConfig(input: unknown): Validation {
+  const read = new Reader();
+  const root = read.object(input, '(root)', true) ?? {};
+  read.keys(root, TOP_LEVEL, '');
+
+  const listen = read.object(root.listen, 'listen') ?? {};
+  read.keys(listen, ['host', 'port', 'tls'], 'listen');
+  const tlsEntry = read.object(listen.tls, 'listen.tls');
+  if (tlsEntry) read.keys(tlsEntry, ['cert', 'key'], 'listen.tls');
+
+  const limits = read.object(root.limits, 'limits') ?? {};
+  read.keys(limits, ['bodyBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'storeTimeoutMs'], 'limits');
+
+  const sources = read.array(root.sources, 'sources').map((entry, index) => readSource(read, entry, `sources[${index}]`));
+  if (sources.length === 0) read.errors.push('sources: at least one source is required');
+  read.unique(sources.map((source) => source.name), 'sources');
+
+  const destinations = read
+    .array(root.destinations, 'destinations')
+    .map((entry, index) => readDestination(read, entry, `destinations[${index}]`));
+  if (destinations.length === 0) read.errors.push('destinations: at least one destination is required');
+  read.unique(destinations.map((destination) => destination.name), 'destinations');
+
+  const retry = read.object(root.retry, 'retry') ?? {};
+  read.keys(retry, ['maxAttempts', 'initialDelayMs', 'maxDelayMs'], 'retry');
+
+  const deadLetter = read.object(root.deadLetter, 'deadLetter');
+  if (deadLetter) read.keys(deadLetter, ['url', 'signingSecret'], 'deadLetter');
+  const admin = read.object(root.admin, 'admin');
+  if (admin) read.keys(admin, ['token'], 'admin');
+  const log = read.object(root.log, 'log') ?? {};
+  read.keys(log, ['level'], 'log');
+
+  const config: RuntimeConfig = {
+    listen: {
+      host: read.string(listen.host, 'listen.host', '127.0.0.1'),
+      port: read.integer(listen.port, 'listen.port', 8080),
+      ...(tlsEntry && {
+        tls: { cert: read.string(tlsEntry.cert, 'listen.tls.cert'), key: read.string(tlsEntry.key, 'listen.tls.key') },
+      }),
+    },
+    storage: readStorage(read, root.storage),
+    limits: {
+      bodyBytes: read.integer(limits.bodyBytes, 'limits.bodyBytes', MIB, 1),
+      headersTimeoutMs: read.integer(limits.headersTimeoutMs, 'limits.headersTimeoutMs', 10_000, 1),
+      requestTimeoutMs: read.integer(limits.requestTimeoutMs, 'limits.requestTimeoutMs', 30_000, 1),
+      storeTimeoutMs: read.integer(limits.storeTimeoutMs, 'limits.storeTimeoutMs', 5_000, 1),
+    },
+    sources,
+    destinations,
+    retry: {
+      maxAttempts: read.integer(retry.maxAttempts, 'retry.maxAttempts', 10, 1),
+      initialDelayMs: read.integer(retry.initialDelayMs, 'retry.initialDelayMs', 1_000, 0),
+      maxDelayMs: read.integer(retry.maxDelayMs, 'retry.maxDelayMs', 3_600_000, 0),
+    },
+    ...(deadLetter && {
+      deadLetter: {
+        url: read.url(deadLetter.url, 'deadLetter.url'),
+        ...(deadLetter.signingSecret !== undefined && {
+          signingSecret: read.string(deadLetter.signingSecret, 'deadLetter.signingSecret'),
+        }),
+      },
+    }),
+    ...(admin && { admin: { token: read.string(admin.token, 'admin.token') } }),
+    risk: readRisk(read, root.risk),
+    log: { level: read.string(log.level, 'log.level', 'info') },
+  };
+  if (config.admin && config.admin.token.length < 16) {
+    read.errors.push('admin.token: must be at least 16 characters');
+  }
+  if (config.retry.maxDelayMs < config.retry.initialDelayMs) {
+    read.errors.push('retry.maxDelayMs: must not be smaller than retry.initialDelayMs');
+  }
+  return read.errors.length > 0 ? { ok: false, errors: read.errors } : { ok: true, config };
+}

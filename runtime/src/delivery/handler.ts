@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from '../config/types';
+import type { Observer } from '../observer';
+import type { DeliveryHandler, DeliveryJob, RuntimeStorage } from '../storage/types';
+import { retryDelay } from './backoff';
+import { postSigned, type AttemptResult } from './post';
+
+export interface DeliveryHandlerOptions {
+  config: RuntimeConfig;
+  storage: RuntimeStorage;
+  logger: Logger;
+  observer: Observer;
+  /** The jitter's random source; injectable so a test can pin it. */
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * One attempt of one job: POST, then decide. Success and dead-lettering end the job
+ * (the dead letter is written before the job is acknowledged); anything else is retried
+ * after a full-jitter backoff that honours Retry-After.
+ */
+export function createDeliveryHandler(options: DeliveryHandlerOptions): DeliveryHandler {
+  const { config, storage, logger, observer } = options;
+  const destinations = new Map(config.destinations.map((destination) => [destination.name, destination]));
+
+  const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>, url?: string) => {
+    const record = await storage.deadLetters.add({
+      idempotencyKey: job.event.idempotencyKey,
+      provider: job.event.provider,
+      kind: job.event.kind,
+      event: job.event,
+      origin: { destination: job.destination, ...(url && { replayUrl: url }) },
+      error: { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) },
+      attempts: job.attempt,
+    });
+    logger.warn({ eventKey: job.event.idempotencyKey, destination: job.destination, deadLetter: record.id }, 'delivery dead-lettered');
+    const notify = config.deadLetter;
+    if (notify) {
+      // One try: the record is already stored, this only tells a workflow about it.
+      const sent = await postSigned(
+        {
+          url: notify.url,
+          id: record.id,
+          body: JSON.stringify(record),
+          signingSecret: notify.signingSecret,
+          timeoutMs: config.destinations.find((destination) => destination.name === job.destination)?.timeoutMs ?? 10_000,
+          traceparent: observer.traceparent(job.event.idempotencyKey),
+        },
+        options.fetch,
+      );
+      if (!sent.ok) logger.warn({ deadLetter: record.id, error: sent.message }, 'dead-letter notification failed');
+    }
+  };
+
+  return async (job) => {
+    const destination = destinations.get(job.destination);
+    if (!destination) {
+      await deadLetter(job, { ok: false, retryable: false, message: `destination "${job.destination}" is no longer configured` });
+      return { status: 'done' };
+    }
+    const started = performance.now();
+    const result = await postSigned(
+      {
+        url: destination.url,
+        id: job.event.idempotencyKey,
+        body: JSON.stringify(job.event),
+        signingSecret: destination.signingSecret,
+        timeoutMs: destination.timeoutMs,
+        traceparent: observer.traceparent(job.event.idempotencyKey),
+      },
+      options.fetch,
+    );
+    const detail = { attempt: job.attempt, durationMs: performance.now() - started, ...(result.httpStatus && { httpStatus: result.httpStatus }) };
+    if (result.ok) {
+      observer.delivery(destination.name, 'delivered', detail);
+      return { status: 'done' };
+    }
+    if (!result.retryable || job.attempt >= config.retry.maxAttempts) {
+      observer.delivery(destination.name, 'dead_letter', detail);
+      await deadLetter(job, result, destination.url);
+      return { status: 'done' };
+    }
+    observer.delivery(destination.name, 'retry', detail);
+    const delayMs = retryDelay(job.attempt, config.retry, result.retryAfterMs, options.random);
+    logger.info(
+      { eventKey: job.event.idempotencyKey, destination: destination.name, attempt: job.attempt, delayMs, error: result.message },
+      'delivery will be retried',
+    );
+    return { status: 'retry', delayMs, error: result.message };
+  };
+}

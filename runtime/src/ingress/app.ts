@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { PaymentEvent } from '../../../core/event';
+import { getProvider } from '../../../core/providers';
+import type { SourceEntry, RuntimeConfig } from '../config/types';
+import { destinationsFor } from '../delivery/route';
+import type { Observer } from '../observer';
+import type { RuntimeStorage } from '../storage/types';
+import { withTimeout } from '../timeout';
+import { laneFor } from './lane';
+
+export interface IngressOptions {
+  config: RuntimeConfig;
+  storage: RuntimeStorage;
+  logger: Logger;
+  observer: Observer;
+  /** Answers /readyz: storage reachable and, in a worker role, workers consuming. */
+  ready: () => Promise<boolean>;
+}
+
+/** How long a storing request holds the idempotency key before another may store it. */
+const STORE_LEASE_FACTOR = 2;
+
+/**
+ * Stores one event unless it is a known duplicate. The event is enqueued before the key is
+ * completed: a crash in between leaves a job and an expiring claim, and the gateway's retry
+ * then finds the job already queued (enqueueing is idempotent), so nothing is lost or doubled.
+ */
+async function store(event: PaymentEvent, options: IngressOptions): Promise<'accepted' | 'duplicate'> {
+  const { storage, config } = options;
+  const claim = await storage.idempotency.claim(event.idempotencyKey, {
+    leaseMs: config.limits.storeTimeoutMs * STORE_LEASE_FACTOR,
+  });
+  if (claim.status === 'duplicate') return 'duplicate';
+  try {
+    const lane = await laneFor(event, storage.riskWindows, config.risk, Date.now());
+    await storage.enqueue(event, destinationsFor(event, config.destinations), lane);
+  } catch (error) {
+    if (claim.status === 'new') await storage.idempotency.release(event.idempotencyKey, claim.token).catch(() => false);
+    throw error;
+  }
+  // `in_progress`: another request is storing the same event; ours is stored too, the holder completes the key.
+  if (claim.status === 'new') {
+    await storage.idempotency.complete(event.idempotencyKey, claim.token, { storedAt: new Date().toISOString() });
+  }
+  return 'accepted';
+}
+
+function tlsOptions(config: RuntimeConfig) {
+  const tls = config.listen.tls;
+  return tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {};
+}
+
+export function buildIngress(options: IngressOptions): FastifyInstance {
+  const { config, logger, observer } = options;
+  const sources = new Map<string, SourceEntry>(config.sources.map((source) => [source.name, source]));
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.limits.bodyBytes,
+    connectionTimeout: config.limits.requestTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs,
+    return503OnClosing: true,
+    ...tlsOptions(config),
+  }) as unknown as FastifyInstance;
+  // Slowloris guard: a client must finish its headers quickly, whatever the body timeout.
+  app.server.headersTimeout = config.limits.headersTimeoutMs;
+
+  // Signatures cover the exact bytes: every body is kept as a Buffer, never parsed here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) observer.ingress(String((request.params as { source?: string }).source ?? ''), 'too_large');
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(status).send({ error: status === 413 ? 'body too large' : status >= 500 ? 'internal error' : error.message });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await options.ready().catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+
+  app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply: FastifyReply) => {
+    const started = performance.now();
+    const name = request.params.source;
+    const source = sources.get(name);
+    const provider = source && getProvider(source.provider);
+    if (!source || !provider) {
+      observer.ingress(name, 'unknown_source');
+      return reply.code(404).send({ error: 'unknown source' });
+    }
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const webhook = { rawBody, headers: request.headers };
+    const now = new Date();
+
+    const verified = await provider.verify(webhook, source, { now });
+    if (!verified.ok) {
+      // The reason and its diagnosis name no secret and no signature (core/providers' rule).
+      request.log.warn({ source: name, reason: verified.reason, detail: verified.detail }, 'webhook refused');
+      observer.ingress(name, 'refused', { reason: verified.reason });
+      return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
+    }
+    const normalized = provider.normalize(webhook, now);
+    if (!normalized.ok) {
+      request.log.warn({ source: name, detail: normalized.detail }, 'webhook body malformed');
+      observer.ingress(name, 'malformed');
+      return reply.code(400).send({ error: 'malformed body' });
+    }
+
+    let events = normalized.events;
+    if (provider.confirm) {
+      const confirm = provider.confirm.bind(provider);
+      const confirmed = await Promise.all(
+        events.map((event) => (event.verification === 'fetch_required' ? confirm(event, source, { now }) : { ok: true as const, event })),
+      );
+      const refused = confirmed.find((result) => !result.ok);
+      if (refused && !refused.ok) {
+        request.log.warn({ source: name, reason: refused.reason, detail: refused.detail }, 'webhook not confirmed');
+        observer.ingress(name, 'refused', { reason: refused.reason });
+        // The gateway's API may only be unreachable for now: let the gateway retry.
+        return reply.code(refused.reason === 'confirm_failed' ? 503 : 401).send({ error: 'event not confirmed' });
+      }
+      events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
+    }
+
+    try {
+      const outcomes = await withTimeout(
+        Promise.all(events.map((event) => store(event, options))),
+        config.limits.storeTimeoutMs,
+        'the durable write',
+      );
+      const duplicates = outcomes.filter((outcome) => outcome === 'duplicate').length;
+      const outcome = duplicates === outcomes.length && outcomes.length > 0 ? 'duplicate' : 'accepted';
+      observer.ingress(name, outcome, { durationMs: performance.now() - started });
+      return reply.code(200).send({ received: events.length, duplicates });
+    } catch (error) {
+      // Never 200 for an event that is not stored: the gateway keeps it and retries.
+      request.log.error({ source: name, err: error }, 'cannot store the event durably');
+      observer.ingress(name, 'unavailable');
+      return reply.code(503).header('retry-after', '5').send({ error: 'storage unavailable' });
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,14 @@
+import type { PaymentEvent } from '../../../core/event';
+import { scoreEvent } from '../../../core/risk';
+import type { RiskConfig, RiskWindowStore } from '../../../core/risk/types';
+import type { Lane } from '../storage/types';
+
+/**
+ * The lane from core/risk's assessment (amount thresholds and risk signals). A `block`
+ * verdict still goes to the review lane: the runtime never drops a verified event, it
+ * delivers it last and lets the workflow decide.
+ */
+export async function laneFor(event: PaymentEvent, store: RiskWindowStore, config: RiskConfig, now: number): Promise<Lane> {
+  const assessment = await scoreEvent(event, { store, config, now, source: event.provider });
+  return assessment.lane === 'block' ? 'review' : assessment.lane;
+}

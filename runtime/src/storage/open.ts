@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import type { RuntimeStorage } from './types';
+
+export interface OpenStorageOptions {
+  /** Bull/Redis key prefix, so several runtimes (or test suites) can share one Redis. */
+  prefix?: string;
+}
+
+/** Opens the storage a config's `storage` value names: `sqlite:PATH` or `redis://…`. */
+export async function openStorage(location: string, options: OpenStorageOptions = {}): Promise<RuntimeStorage> {
+  if (location.startsWith('sqlite:')) {
+    const { SqliteStorage } = await import('./sqlite');
+    const path = location.slice('sqlite:'.length);
+    return new SqliteStorage(path === ':memory:' ? path : resolve(path));
+  }
+  const { RedisStorage } = await import('./redis');
+  return RedisStorage.open(location, options);
+}

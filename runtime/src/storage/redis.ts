@@ -1,0 +1,164 @@
+import Bull from 'bull';
+import { Redis } from 'ioredis';
+import type { PaymentEvent } from '../../../core/event';
+import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
+import { RedisIdempotencyStore } from '../../../core/idempotency/redis';
+import { RedisRiskWindowStore } from '../../../core/risk/redis';
+import { LANES, type ConsumeOptions, type Lane, type RuntimeStorage } from './types';
+
+/**
+ * Redis mode: idempotency, dead letters and risk windows in Redis (ioredis), deliveries in
+ * one Bull queue per destination, so any number of processes share the work. Bull's job
+ * lock gives each job to one worker at a time; a worker that dies loses its lock and the
+ * job is handed out again (at least once). Job ids are `idempotencyKey|destination`, so an
+ * event stored twice is queued once.
+ *
+ * Redis must persist (appendonly yes): the queue lives there.
+ */
+interface JobData {
+  event: PaymentEvent;
+  lane: Lane;
+}
+
+/** Carries the handler's chosen delay to Bull's backoff strategy. */
+class PlannedRetry extends Error {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PLANNED = 'planned';
+/** Bull never gives up on its own: the handler dead-letters after the configured attempts. */
+const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
+/** A handler that throws (a store is down) is tried again after this. */
+const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
+
+export interface RedisStorageOptions {
+  prefix?: string;
+}
+
+/** `?prefix=name` on the storage URL namespaces every key; it is not passed on to Redis. */
+function splitPrefix(location: string, fallback: string): { url: string; prefix: string } {
+  const url = new URL(location);
+  const prefix = url.searchParams.get('prefix') ?? fallback;
+  url.searchParams.delete('prefix');
+  return { url: url.toString(), prefix };
+}
+
+export class RedisStorage implements RuntimeStorage {
+  readonly kind = 'redis' as const;
+  readonly idempotency: RedisIdempotencyStore;
+  readonly deadLetters: RedisDeadLetterStore;
+  readonly riskWindows: RedisRiskWindowStore;
+  private readonly queues = new Map<string, Bull.Queue<JobData>>();
+  private consuming: string[] = [];
+
+  private constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+    private readonly client: Redis,
+  ) {
+    this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
+    this.deadLetters = new RedisDeadLetterStore({ redis: client, prefix: `${prefix}:dead-letters:` });
+    this.riskWindows = new RedisRiskWindowStore({ redis: client, prefix: `${prefix}:risk:` });
+  }
+
+  static async open(location: string, options: RedisStorageOptions = {}): Promise<RedisStorage> {
+    const { url, prefix } = splitPrefix(location, options.prefix ?? 'payment-webhooks');
+    // No offline queue: while Redis is away a write fails at once and ingress answers 503,
+    // instead of holding the request until a timeout.
+    const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', () => undefined); // reconnection is automatic; readiness reports the outage
+    await client.connect();
+    return new RedisStorage(url, prefix, client);
+  }
+
+  private queue(destination: string): Bull.Queue<JobData> {
+    let queue = this.queues.get(destination);
+    if (!queue) {
+      queue = new Bull<JobData>(`deliver:${destination}`, this.url, {
+        prefix: this.prefix,
+        settings: {
+          backoffStrategies: {
+            [PLANNED]: (_attempts: number, error: Error) =>
+              error instanceof PlannedRetry ? error.delayMs : UNEXPECTED_FAILURE_DELAY_MS,
+          },
+          // Deliveries are bounded by their timeout, far below the lock; a stalled job (its
+          // worker died) is handed out again however often that happens.
+          lockDuration: 60_000,
+          maxStalledCount: UNBOUNDED_ATTEMPTS,
+        },
+      });
+      queue.on('error', () => undefined);
+      this.queues.set(destination, queue);
+    }
+    return queue;
+  }
+
+  private async add(event: PaymentEvent, destination: string, lane: Lane, jobId: string): Promise<void> {
+    await this.queue(destination).add(
+      { event, lane },
+      {
+        jobId,
+        priority: LANES.indexOf(lane) + 1,
+        attempts: UNBOUNDED_ATTEMPTS,
+        backoff: { type: PLANNED },
+        removeOnComplete: true,
+        removeOnFail: false,
+      },
+    );
+  }
+
+  async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
+    await Promise.all(
+      destinations.map((destination) => this.add(event, destination, lane, `${event.idempotencyKey}|${destination}`)),
+    );
+  }
+
+  async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {
+    await this.add(event, destination, lane, `${event.idempotencyKey}|${destination}|replay-${Date.now()}`);
+  }
+
+  async consume(options: ConsumeOptions): Promise<void> {
+    for (const [destination, concurrency] of Object.entries(options.concurrency)) {
+      const queue = this.queue(destination);
+      this.consuming.push(destination);
+      void queue.process(concurrency, async (job) => {
+        const outcome = await options.handler({
+          event: job.data.event,
+          destination,
+          lane: job.data.lane,
+          attempt: job.attemptsMade + 1,
+        });
+        if (outcome.status === 'retry') throw new PlannedRetry(outcome.delayMs, outcome.error);
+      });
+    }
+    await Promise.all(this.consuming.map((destination) => this.queue(destination).isReady()));
+  }
+
+  async stopConsuming(): Promise<void> {
+    const destinations = this.consuming;
+    this.consuming = [];
+    // A local pause stops taking jobs and resolves when the ones in flight are finished.
+    await Promise.all(destinations.map((destination) => this.queue(destination).pause(true).catch(() => undefined)));
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async backlog(): Promise<number> {
+    const counts = await Promise.all([...this.queues.values()].map((queue) => queue.getJobCounts()));
+    return counts.reduce((sum, count) => sum + count.waiting + count.active + count.delayed, 0);
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+    this.queues.clear();
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,204 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { PaymentEvent } from '../../../core/event';
+import type { IdempotencyStore } from '../../../core/idempotency/types';
+import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
+import { MemoryRiskWindowStore } from '../../../core/risk/memory';
+import { SqliteDeadLetterStore } from './sqlite-dead-letters';
+import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type RuntimeStorage } from './types';
+
+/**
+ * The embedded default: the queue, the idempotency records and the dead letters in one
+ * SQLite file (WAL, synchronous FULL: a commit survives a crash of the process and of the
+ * machine). One process owns the file; Redis mode is for several.
+ *
+ * A delivery row moves queued → leased → delivered, or back to queued with a later due
+ * time. Every transition checks the state it leaves, so a delivery is marked once.
+ */
+const IDLE_POLL_MS = 250;
+
+interface LeasedRow {
+  seq: number;
+  event_key: string;
+  destination: string;
+  lane_rank: number;
+  attempts: number;
+  body: string;
+}
+
+export class SqliteStorage implements RuntimeStorage {
+  readonly kind = 'sqlite' as const;
+  readonly idempotency: IdempotencyStore;
+  readonly deadLetters: SqliteDeadLetterStore;
+  /** In memory: one process owns the file, and risk windows are minutes long. */
+  readonly riskWindows = new MemoryRiskWindowStore();
+
+  private readonly db: Database;
+  private readonly statements: Record<'insertEvent' | 'insertDelivery' | 'requeue' | 'lease' | 'ack' | 'retry' | 'backlog', Statement>;
+  private consuming?: { options: ConsumeOptions; inFlight: Map<string, number>; loop: Promise<void> };
+  private readonly running = new Set<Promise<void>>();
+  private wake?: () => void;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new BetterSqlite3(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        stored_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL REFERENCES events (key),
+        destination TEXT NOT NULL,
+        lane_rank INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'delivered')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at INTEGER NOT NULL,
+        last_error TEXT,
+        UNIQUE (event_key, destination)
+      );
+      CREATE INDEX IF NOT EXISTS deliveries_next ON deliveries (destination, state, lane_rank, due_at, seq);
+    `);
+    this.statements = {
+      insertEvent: this.db.prepare('INSERT OR IGNORE INTO events (key, body, stored_at) VALUES (?, ?, ?)'),
+      insertDelivery: this.db.prepare(
+        `INSERT OR IGNORE INTO deliveries (event_key, destination, lane_rank, state, due_at) VALUES (?, ?, ?, 'queued', ?)`,
+      ),
+      requeue: this.db.prepare(
+        `INSERT INTO deliveries (event_key, destination, lane_rank, state, due_at) VALUES (?, ?, ?, 'queued', ?)
+         ON CONFLICT (event_key, destination) DO UPDATE SET state = 'queued', attempts = 0, due_at = excluded.due_at,
+           lane_rank = excluded.lane_rank, last_error = NULL`,
+      ),
+      lease: this.db.prepare(
+        `UPDATE deliveries SET state = 'leased', attempts = attempts + 1
+         WHERE seq = (SELECT seq FROM deliveries WHERE destination = ? AND state = 'queued' AND due_at <= ?
+                      ORDER BY lane_rank, due_at, seq LIMIT 1)
+         RETURNING seq, event_key, destination, lane_rank, attempts,
+           (SELECT body FROM events WHERE key = event_key) AS body`,
+      ),
+      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered' WHERE seq = ? AND state = 'leased'`),
+      retry: this.db.prepare(
+        `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased'`,
+      ),
+      backlog: this.db.prepare(
+        `SELECT count(*) AS count FROM deliveries WHERE state IN ('queued', 'leased')`,
+      ),
+    };
+    this.idempotency = new SqliteIdempotencyStore({ database: this.db });
+    this.deadLetters = new SqliteDeadLetterStore(this.db);
+  }
+
+  async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
+      for (const destination of destinations) {
+        this.statements.insertDelivery.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
+      }
+    })();
+    this.wake?.();
+  }
+
+  async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
+      this.statements.requeue.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
+    })();
+    this.wake?.();
+  }
+
+  async consume(options: ConsumeOptions): Promise<void> {
+    if (this.consuming) throw new Error('already consuming');
+    // The file has one owner: leases left by a previous process that died are handed out again.
+    this.db.prepare(`UPDATE deliveries SET state = 'queued' WHERE state = 'leased'`).run();
+    const inFlight = new Map(Object.keys(options.concurrency).map((destination) => [destination, 0]));
+    const consuming = { options, inFlight, loop: Promise.resolve() };
+    this.consuming = consuming;
+    consuming.loop = this.loop(consuming);
+  }
+
+  private async loop(state: NonNullable<SqliteStorage['consuming']>): Promise<void> {
+    while (this.consuming === state) {
+      for (const [destination, limit] of Object.entries(state.options.concurrency)) {
+        while ((state.inFlight.get(destination) ?? 0) < limit) {
+          const row = this.statements.lease.get(destination, Date.now()) as LeasedRow | undefined;
+          if (!row) break;
+          state.inFlight.set(destination, (state.inFlight.get(destination) ?? 0) + 1);
+          this.track(
+            this.run(row, state.options).finally(() => {
+              state.inFlight.set(destination, (state.inFlight.get(destination) ?? 1) - 1);
+              this.wake?.();
+            }),
+          );
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(IDLE_POLL_MS, this.untilNextDue()));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private untilNextDue(): number {
+    const next = this.db.prepare(`SELECT min(due_at) AS due FROM deliveries WHERE state = 'queued'`).get() as { due: number | null };
+    return next.due === null ? IDLE_POLL_MS : Math.max(0, next.due - Date.now());
+  }
+
+  private track(promise: Promise<void>): void {
+    this.running.add(promise);
+    void promise.finally(() => this.running.delete(promise));
+  }
+
+  private async run(row: LeasedRow, options: ConsumeOptions): Promise<void> {
+    const job: DeliveryJob = {
+      event: JSON.parse(row.body) as PaymentEvent,
+      destination: row.destination,
+      lane: LANES[row.lane_rank] ?? 'standard',
+      attempt: row.attempts,
+    };
+    let outcome;
+    try {
+      outcome = await options.handler(job);
+    } catch (error) {
+      outcome = { status: 'retry' as const, delayMs: IDLE_POLL_MS * 4, error: (error as Error).message };
+    }
+    if (outcome.status === 'done') this.statements.ack.run(row.seq);
+    else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq);
+  }
+
+  async stopConsuming(): Promise<void> {
+    const state = this.consuming;
+    if (!state) return;
+    this.consuming = undefined;
+    this.wake?.();
+    await state.loop;
+    await Promise.all([...this.running]);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async backlog(): Promise<number> {
+    return (this.statements.backlog.get() as { count: number }).count;
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
+    await this.idempotency.close();
+    await this.deadLetters.close();
+    await this.riskWindows.close();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,57 @@
+import type { PaymentEvent } from '../../../core/event';
+import type { DeadLetterStore } from '../../../core/deadletter/types';
+import type { IdempotencyStore } from '../../../core/idempotency/types';
+import type { RiskWindowStore } from '../../../core/risk/types';
+
+/** The delivery lanes, most urgent first; under backlog a lower rank is delivered first. */
+export const LANES = ['priority', 'standard', 'review'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** One delivery of one event to one destination. */
+export interface DeliveryJob {
+  event: PaymentEvent;
+  destination: string;
+  lane: Lane;
+  /** 1 on the first attempt. */
+  attempt: number;
+}
+
+/**
+ * What the handler decided: `done` (delivered, or dead-lettered by the handler, which writes
+ * the dead letter before answering), or `retry` after a delay.
+ */
+export type DeliveryOutcome = { status: 'done' } | { status: 'retry'; delayMs: number; error: string };
+
+export type DeliveryHandler = (job: DeliveryJob) => Promise<DeliveryOutcome>;
+
+export interface ConsumeOptions {
+  /** Destinations this process delivers to, with the most deliveries in flight to each. */
+  concurrency: Record<string, number>;
+  handler: DeliveryHandler;
+}
+
+/**
+ * The runtime's storage, one interface over SQLite (embedded) and Redis + Bull (shared).
+ * Enqueueing is idempotent per (event, destination): a job that exists is not added twice,
+ * so a crash between storing and acknowledging never duplicates work.
+ */
+export interface RuntimeStorage {
+  readonly kind: 'sqlite' | 'redis';
+  readonly idempotency: IdempotencyStore;
+  readonly deadLetters: DeadLetterStore;
+  /** The sliding windows core/risk counts in, shared by every process on this storage. */
+  readonly riskWindows: RiskWindowStore;
+  /** Stores the event durably with one job per destination; resolves only once it is durable. */
+  enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void>;
+  /** Queues the event again for one destination (a dead-letter replay), bypassing deduplication. */
+  requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void>;
+  /** Starts handing jobs to the handler; leased jobs whose holder dies are handed out again. */
+  consume(options: ConsumeOptions): Promise<void>;
+  /** Stops taking jobs and waits for the handler calls in flight. */
+  stopConsuming(): Promise<void>;
+  /** Throws when the storage cannot be reached. */
+  ping(): Promise<void>;
+  /** Jobs waiting, delayed or in flight (for readiness and metrics). */
+  backlog(): Promise<number>;
+  close(): Promise<void>;
+}
