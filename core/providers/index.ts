@@ -4,10 +4,12 @@
 import type { Provider } from './types';
 import { stripe } from './stripe';
 import { standardWebhooks } from './standard-webhooks';
+import { razorpay } from './razorpay';
 
 const ALL: readonly Provider[] = [
   stripe,
   standardWebhooks,
+  razorpay,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));

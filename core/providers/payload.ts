@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EventKind, MoneyAmount, PaymentEvent } from '../event';
 import { MoneyError, fromProviderMinor, parseDecimal, type CurrencyRules } from '../money';
 import type { NormalizeResult, ProviderContext, Refusal, SourceConfig } from './types';
@@ -164,4 +165,9 @@ export function providerMinorAmount(value: unknown, currency: unknown, rules: Cu
 export function nonEmpty<T extends object>(value: T): T | undefined {
   const kept = compact(value);
   return Object.keys(kept).length === 0 ? undefined : kept;
+}
+
+/** A test event's id derived from its body, so resending the same body keeps the id, as a gateway's retry would. */
+export function stableTestId(prefix: string, body: Buffer): string {
+  return `${prefix}${createHash('sha256').update(body).digest('hex').slice(0, 24)}`;
 }

@@ -4,7 +4,6 @@
  * `"{id}.{timestamp}.{rawBody}"` keyed with the base64-decoded secret after its `whsec_` prefix.
  * Svix sends the same headers named `svix-*`; either set is read.
  */
-import { createHash } from 'node:crypto';
 import { EVENT_KINDS, validateEvent, type EventKind } from '../event';
 import {
   checkTimestamp,
@@ -16,7 +15,7 @@ import {
   signingSecret,
   toleranceSeconds,
 } from './crypto';
-import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString } from './payload';
+import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString, stableTestId } from './payload';
 import type {
   HeaderMap,
   NormalizeResult,
@@ -114,7 +113,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 /** Signs with the first secret; the message id is derived from the body so a resend keeps it. */
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
   const secret = signingSecret(config.secrets ?? [], 'standard-webhooks');
-  const id = `msg_${createHash('sha256').update(body).digest('hex').slice(0, 26)}`;
+  const id = stableTestId('msg_', body);
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const signature = hmac('sha256', signingKey(secret), signedContent(id, timestamp, body)).toString('base64');
   return {
