@@ -35,7 +35,9 @@ export function failureFromErrorTrigger(item: Json): { origin: FailureOrigin; er
   const failure = (execution ?? (isObject(item.trigger) ? item.trigger : {})).error;
   const error = isObject(failure) ? failure : { message: text(failure) };
   const failedNode = isObject(error.node) ? text(error.node.name) : undefined;
-  const httpStatus = Number(error.httpCode);
+  // n8n's httpCode holds an HTTP status, or a network code such as ECONNREFUSED.
+  const httpCode = text(error.httpCode);
+  const httpStatus = httpCode && /^[1-5]\d\d$/.test(httpCode) ? Number(httpCode) : undefined;
   const origin: FailureOrigin = {
     workflowId: text(workflow.id),
     workflowName: text(workflow.name),
@@ -47,8 +49,8 @@ export function failureFromErrorTrigger(item: Json): { origin: FailureOrigin; er
     origin: withoutUndefined(origin),
     error: withoutUndefined({
       message: text(error.message) ?? text(error.description) ?? 'The workflow failed without an error message',
-      code: text(error.code),
-      httpStatus: Number.isInteger(httpStatus) && httpStatus >= 100 ? httpStatus : undefined,
+      code: text(error.code) ?? (httpStatus ? undefined : httpCode),
+      httpStatus,
     }),
   };
 }
