@@ -1,14 +1,18 @@
 import { deadLetterFromItem, DeadLetterInputError, findPaymentEvent, isErrorTriggerItem } from '../../../core/deadletter';
 import executionFailure from '../../fixtures/n8n/error-trigger-execution.1.123.81.json';
+import executionFailureV2 from '../../fixtures/n8n/error-trigger-execution.2.8.4.json';
 import activationFailure from '../../fixtures/n8n/error-trigger-activation.1.123.81.json';
 import { paymentEvent } from '../risk/events';
 
 describe('dead letters from workflow items', () => {
   const event = paymentEvent({ id: 'evt_from_item', idempotencyKey: 'stripe:evt_from_item' });
 
-  it("reads where and why it failed from n8n's Error Trigger output", () => {
-    expect(isErrorTriggerItem(executionFailure)).toBe(true);
-    const entry = deadLetterFromItem(executionFailure, { event, replayUrl: 'http://127.0.0.1:5678/webhook/payments' });
+  it.each([
+    ['1.123.81', executionFailure, 'http://localhost:18778/workflow/PayFulfil0000001/executions/2'],
+    ['2.8.4', executionFailureV2, 'http://localhost:18788/workflow/PayFulfil0000001/executions/1'],
+  ])("reads where and why it failed from n8n %s's Error Trigger output", (_version, item, executionUrl) => {
+    expect(isErrorTriggerItem(item)).toBe(true);
+    const entry = deadLetterFromItem(item, { event, replayUrl: 'http://127.0.0.1:5678/webhook/payments' });
     expect(entry).toEqual({
       idempotencyKey: 'stripe:evt_from_item',
       provider: 'stripe',
@@ -18,8 +22,8 @@ describe('dead letters from workflow items', () => {
         workflowId: 'PayFulfil0000001',
         workflowName: 'Payments: fulfil order',
         node: 'Create shipment',
-        executionId: '2',
-        executionUrl: 'http://localhost:18778/workflow/PayFulfil0000001/executions/2',
+        executionId: executionUrl.split('/').pop(),
+        executionUrl,
         replayUrl: 'http://127.0.0.1:5678/webhook/payments',
       },
       error: { message: 'The service refused the connection - perhaps it is offline', code: 'ECONNREFUSED' },
