@@ -5,11 +5,13 @@ import type { Provider } from './types';
 import { stripe } from './stripe';
 import { standardWebhooks } from './standard-webhooks';
 import { razorpay } from './razorpay';
+import { square } from './square';
 
 const ALL: readonly Provider[] = [
   stripe,
   standardWebhooks,
   razorpay,
+  square,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));
