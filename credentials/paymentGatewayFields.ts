@@ -38,6 +38,15 @@ const tolerance = (seconds: number): GatewayField => ({
     'Events whose signed time is further than this from now (in either direction) are refused, so a captured request cannot be replayed later',
 });
 
+/** Where the confirm fetch goes; empty means the gateway's own API. */
+const apiBaseUrl = (gateway: string): GatewayField => ({
+  name: 'apiBaseUrl',
+  displayName: 'API Base URL (Advanced)',
+  type: 'string',
+  default: '',
+  description: `Leave empty to reach ${gateway}'s API directly. Set it only when n8n must go through an egress proxy.`,
+});
+
 const signingSecret = (displayName: string, description: string, placeholder?: string) => ({
   displayName,
   description,
@@ -192,6 +201,7 @@ export const GATEWAY_FIELDS: Readonly<Record<string, GatewayCredentialFields>> =
         placeholder: 'live_...',
         description: 'Used to fetch each payment from Mollie before the workflow runs, since classic webhooks carry only an ID',
       },
+      apiBaseUrl('Mollie'),
     ],
   },
   shopify: {
@@ -235,6 +245,7 @@ export const GATEWAY_FIELDS: Readonly<Record<string, GatewayCredentialFields>> =
         required: true,
         description: 'Used to fetch each event from Chargebee before the workflow runs, since Chargebee does not sign webhooks',
       },
+      apiBaseUrl('Chargebee'),
     ],
   },
   'generic-hmac': {

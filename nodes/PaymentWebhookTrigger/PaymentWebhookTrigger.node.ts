@@ -1,0 +1,76 @@
+import {
+  NodeConnectionTypes,
+  type ICredentialTestFunctions,
+  type ICredentialsDecrypted,
+  type INodeCredentialTestResult,
+  type INodeType,
+  type INodeTypeDescription,
+  type IWebhookFunctions,
+  type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { getProvider } from '../../core/providers';
+import { missingCredentialFields } from '../../credentials/paymentGatewayFields';
+import { triggerProperties } from './description';
+import { GATEWAY_CREDENTIAL, receivePaymentWebhook } from './receive';
+
+export class PaymentWebhookTrigger implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Payment Webhook Trigger',
+    name: 'paymentWebhookTrigger',
+    icon: 'file:paymentWebhookTrigger.svg',
+    group: ['trigger'],
+    version: 1,
+    subtitle: '={{ $parameter.provider }}',
+    description: 'Starts the workflow when a payment gateway sends a webhook, after checking it really comes from the gateway',
+    defaults: { name: 'Payment Webhook Trigger' },
+    inputs: [],
+    outputs: [NodeConnectionTypes.Main],
+    credentials: [{ name: GATEWAY_CREDENTIAL, required: true, testedBy: 'paymentGatewayApiTest' }],
+    webhooks: [
+      {
+        name: 'default',
+        httpMethod: 'POST',
+        // Like n8n's Webhook node: the URL is /webhook/<path>, predictable for templates.
+        path: '={{ $parameter.path }}',
+        isFullPath: true,
+        responseMode: '={{ $parameter.responseMode }}',
+        // An empty 200: without it n8n 1.x answers the literal text "firstEntryJson".
+        responseData: 'noData',
+      },
+    ],
+    properties: triggerProperties,
+  };
+
+  // Nothing is registered at the gateway: the user pastes the URL into its dashboard.
+  webhookMethods = {
+    default: {
+      checkExists: async () => true,
+      create: async () => true,
+      delete: async () => true,
+    },
+  };
+
+  methods = {
+    credentialTest: {
+      async paymentGatewayApiTest(
+        this: ICredentialTestFunctions,
+        credential: ICredentialsDecrypted,
+      ): Promise<INodeCredentialTestResult> {
+        const values = credential.data ?? {};
+        const provider = getProvider(String(values.provider));
+        if (!provider) return { status: 'Error', message: 'Choose the payment gateway' };
+        const missing = missingCredentialFields(provider.id, values);
+        if (missing.length > 0) return { status: 'Error', message: `Fill in: ${missing.join(', ')}` };
+        return {
+          status: 'OK',
+          message: `Complete for ${provider.displayName}. The secret itself is checked when the first webhook arrives.`,
+        };
+      },
+    },
+  };
+
+  async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+    return receivePaymentWebhook(this);
+  }
+}

@@ -1,0 +1,83 @@
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+import { EVENT_KINDS, type EventKind } from '../../core/event';
+import { allProviders } from '../../core/providers';
+
+/** `invoice.payment_failed` -> `Invoice Payment Failed`. */
+function kindLabel(kind: EventKind): string {
+  if (kind === 'other') return 'Other (Events Without a Common Meaning)';
+  return kind
+    .split(/[._]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+const byName = (a: INodePropertyOptions, b: INodePropertyOptions) => a.name.localeCompare(b.name);
+
+export const triggerProperties: INodeProperties[] = [
+  {
+    displayName: 'Payment Gateway',
+    name: 'provider',
+    type: 'options',
+    noDataExpression: true,
+    options: allProviders()
+      .map((provider) => ({ name: provider.displayName, value: provider.id }))
+      .sort(byName),
+    default: 'stripe',
+    description: 'Who sends the webhooks. The credential below must be for the same gateway.',
+  },
+  {
+    displayName: 'Path',
+    name: 'path',
+    type: 'string',
+    default: '',
+    placeholder: 'stripe-payments',
+    description:
+      'The last part of the webhook URL to give the gateway: https://your-n8n/webhook/<path>. Left empty, n8n uses a random ID.',
+  },
+  {
+    displayName: 'Answer the Gateway',
+    name: 'responseMode',
+    type: 'options',
+    noDataExpression: true,
+    options: [
+      {
+        name: 'At Once (Recommended)',
+        value: 'onReceived',
+        description: 'Confirm receipt as soon as the event is verified; the workflow runs afterwards',
+      },
+      {
+        name: 'When the Workflow Finishes',
+        value: 'lastNode',
+        description: 'Confirm only after the workflow succeeded, so a failed run makes the gateway send the event again. Slow workflows may hit the gateway’s time limit.',
+      },
+    ],
+    default: 'onReceived',
+    description: 'When to tell the gateway its webhook arrived',
+  },
+  {
+    displayName: 'Options',
+    name: 'options',
+    type: 'collection',
+    placeholder: 'Add Option',
+    default: {},
+    options: [
+      {
+        displayName: 'Only These Event Kinds',
+        name: 'eventKinds',
+        type: 'multiOptions',
+        options: EVENT_KINDS.map((kind) => ({ name: kindLabel(kind), value: kind })).sort(byName),
+        default: [],
+        description:
+          'Start the workflow only for these kinds of event; other events are still confirmed to the gateway, then ignored. Leave empty for all.',
+      },
+      {
+        displayName: 'Include Original Payload',
+        name: 'includeRaw',
+        type: 'boolean',
+        default: true,
+        description: 'Whether to add the gateway’s own payload, untouched, as "raw" on each item',
+      },
+    ],
+  },
+];
