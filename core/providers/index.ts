@@ -6,12 +6,30 @@ import { stripe } from './stripe';
 import { standardWebhooks } from './standard-webhooks';
 import { razorpay } from './razorpay';
 import { square } from './square';
+import { checkout } from './checkout';
+import { gocardless } from './gocardless';
+import { mollie } from './mollie';
+import { shopify } from './shopify';
+import { lemonsqueezy } from './lemonsqueezy';
+import { paystack } from './paystack';
+import { recurly } from './recurly';
+import { chargebee } from './chargebee';
+import { genericHmac } from './generic-hmac';
 
 const ALL: readonly Provider[] = [
   stripe,
   standardWebhooks,
   razorpay,
   square,
+  checkout,
+  gocardless,
+  mollie,
+  shopify,
+  lemonsqueezy,
+  paystack,
+  recurly,
+  chargebee,
+  genericHmac,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));

@@ -64,8 +64,11 @@ export interface Provider {
   readonly id: string;
   readonly displayName: string;
   verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult>;
-  /** One or more canonical events: GoCardless and Adyen batch several in one request. */
-  normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult;
+  /**
+   * One or more canonical events: GoCardless and Adyen batch several in one request. `config`
+   * is optional and read only by providers whose payload layout is configured (generic-hmac).
+   */
+  normalize(request: WebhookRequest, receivedAt: Date, config?: SourceConfig): NormalizeResult;
   /** For gateways whose webhook is only a signal: fetch the object and return the confirmed event. */
   confirm?(event: PaymentEvent, config: SourceConfig, context: ProviderContext): Promise<ConfirmResult>;
   /**
