@@ -1,0 +1,8 @@
+/** Decline codes -> category -> next action and retry time. See docs/recovery.md. */
+export { decideRecovery } from './decide';
+export { classify, type Classification } from './classify';
+export { ALL_CODES, lookupCode } from './codes';
+export { ASK_MESSAGES } from './messages';
+export { signalsFromEvent } from './signals';
+export { isValidTimeZone } from './local-time';
+export * from './types';
