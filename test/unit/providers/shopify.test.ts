@@ -1,0 +1,156 @@
+import '@shopify/shopify-api/adapters/node';
+import { createHmac } from 'node:crypto';
+import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
+import { shopify as provider } from '../../../core/providers/shopify';
+import { getProvider } from '../../../core/providers';
+import { fixtureBytes, webhook, withOneWhitespaceByte } from './support/gateway-requests';
+import { describeHeaderHmacRefusals, tamper } from './support/hmac-refusals';
+
+const SECRET = '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';
+const OLD_SECRET = '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';
+const NOW = new Date('2026-11-30T12:00:00Z');
+const ordersPaid = fixtureBytes('shopify', 'orders-paid.json');
+
+const sdk = (secret: string) =>
+  shopifyApi({
+    apiKey: 'test-app',
+    apiSecretKey: secret,
+    scopes: [],
+    hostName: 'localhost',
+    apiVersion: ApiVersion.October25,
+    isEmbeddedApp: false,
+    logger: { level: LogSeverity.Error, log: () => undefined },
+  });
+
+function deliveryHeaders(topic: string, hmac: string): Record<string, string> {
+  return {
+    'X-Shopify-Hmac-Sha256': hmac,
+    'X-Shopify-Topic': topic,
+    'X-Shopify-Webhook-Id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+    'X-Shopify-Event-Id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
+    'X-Shopify-Triggered-At': '2023-03-29T18:00:27.877041743Z',
+    'X-Shopify-Shop-Domain': 'shop.myshopify.com',
+    'X-Shopify-API-Version': '2025-10',
+    'Content-Type': 'application/json',
+  };
+}
+
+/** Shopify's recipe: base64 HMAC-SHA256 of the raw body with the client secret. */
+function sign(payload: Buffer, secret: string, topic = 'orders/paid'): Record<string, string> {
+  return deliveryHeaders(topic, createHmac('sha256', secret).update(payload).digest('base64'));
+}
+
+/** The official SDK's verdict on the same raw body and headers. */
+async function sdkAccepts(payload: Buffer, headers: Record<string, string>, secret = SECRET): Promise<boolean> {
+  const lower = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  const result = await sdk(secret).webhooks.validate({
+    rawBody: payload.toString('utf8'),
+    rawRequest: { headers: lower, method: 'POST', url: '/webhooks/shopify' },
+    rawResponse: {},
+  } as never);
+  return result.valid;
+}
+
+describeHeaderHmacRefusals('shopify', {
+  provider,
+  secret: SECRET,
+  oldSecret: OLD_SECRET,
+  body: ordersPaid,
+  now: NOW,
+  headerName: 'X-Shopify-Hmac-Sha256',
+  encoding: 'base64',
+  sign: (payload, secret) => sign(payload, secret),
+});
+
+describe('shopify verify agrees with @shopify/shopify-api webhooks.validate', () => {
+  const config = { secrets: [SECRET] };
+
+  it('is registered', () => {
+    expect(getProvider('shopify')).toBe(provider);
+  });
+
+  const cases: Array<[string, Buffer, Record<string, string>]> = [
+    ['genuine', ordersPaid, sign(ordersPaid, SECRET)],
+    ['tampered body', tamper(ordersPaid), sign(ordersPaid, SECRET)],
+    ['one whitespace byte', withOneWhitespaceByte(ordersPaid), sign(ordersPaid, SECRET)],
+    ['other secret', ordersPaid, sign(ordersPaid, OLD_SECRET)],
+  ];
+
+  it.each(cases)('%s: same verdict as the SDK', async (_name, payload, headers) => {
+    const ours = await provider.verify(webhook(payload, headers), config, { now: NOW });
+    expect(ours.ok).toBe(await sdkAccepts(payload, headers));
+  });
+
+  it('accepts the Events spelling of the header (shopify-hmac-sha256)', async () => {
+    const hmac = createHmac('sha256', SECRET).update(ordersPaid).digest('base64');
+    const request = webhook(ordersPaid, { 'shopify-hmac-sha256': hmac, 'shopify-topic': 'orders/paid', 'shopify-event-id': 'evt-1' });
+    await expect(provider.verify(request, config, { now: NOW })).resolves.toEqual({ ok: true, keyIndex: 0 });
+    const result = provider.normalize(request, NOW);
+    expect(result).toMatchObject({ ok: true, events: [{ id: 'evt-1', type: 'orders/paid' }] });
+  });
+
+  it('signs test events so that the SDK accepts them', async () => {
+    for (const kind of ['payment.succeeded', 'payment.refunded', 'dispute.opened', 'checkout.completed'] as const) {
+      const signed = provider.sign!(provider.example!(kind, NOW), config, NOW);
+      await expect(sdkAccepts(signed.body, signed.headers)).resolves.toBe(true);
+      const normalized = provider.normalize(webhook(signed.body, signed.headers), NOW);
+      expect(normalized).toMatchObject({ ok: true, events: [{ kind }] });
+    }
+  });
+});
+
+describe('shopify normalize', () => {
+  const normalize = (name: string, topic: string) => {
+    const payload = fixtureBytes('shopify', name);
+    const result = provider.normalize(webhook(payload, sign(payload, SECRET, topic)), NOW);
+    if (!result.ok) throw new Error(result.detail);
+    return result.events[0];
+  };
+
+  it('maps orders/paid with the header id, decimal amount, customer and gateway', () => {
+    expect(normalize('orders-paid.json', 'orders/paid')).toMatchObject({
+      id: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      idempotencyKey: 'shopify:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      type: 'orders/paid',
+      kind: 'payment.succeeded',
+      occurredAt: '2023-03-29T18:00:27.877Z',
+      livemode: true,
+      amount: { minor: 40300, currency: 'USD' },
+      paymentId: '450789469',
+      reference: '#1001',
+      paymentMethod: 'bogus',
+      customer: { id: '207119551', email: 'bob.norman@mail.example.com', name: 'Bob Norman' },
+      risk: { ip: '216.191.105.146' },
+    });
+  });
+
+  it('maps refunds/create to the sum of its refund transactions', () => {
+    expect(normalize('refunds-create.json', 'refunds/create')).toMatchObject({
+      kind: 'payment.refunded',
+      amount: { minor: 20999, currency: 'USD' },
+      paymentId: '450789469',
+    });
+  });
+
+  it('maps disputes/create', () => {
+    expect(normalize('disputes-create.json', 'disputes/create')).toMatchObject({
+      kind: 'dispute.opened',
+      amount: { minor: 1150, currency: 'USD' },
+      paymentId: '450789469',
+    });
+  });
+
+  it('derives an id from topic, object id and update time when no id header came', () => {
+    const result = provider.normalize(webhook(ordersPaid, { 'X-Shopify-Topic': 'orders/paid' }), NOW);
+    expect(result).toMatchObject({ ok: true, events: [{ id: 'orders/paid:450789469:2008-01-10T11:00:00-05:00' }] });
+  });
+
+  it('keeps unknown topics as other, refuses a body without topic header or not JSON', () => {
+    expect(provider.normalize(webhook(ordersPaid, { 'X-Shopify-Topic': 'products/update', 'X-Shopify-Webhook-Id': 'w1' }), NOW)).toMatchObject({
+      ok: true,
+      events: [{ kind: 'other', type: 'products/update' }],
+    });
+    expect(provider.normalize(webhook(ordersPaid), NOW)).toMatchObject({ ok: false, reason: 'malformed_body' });
+    expect(provider.normalize(webhook('<xml/>', { 'X-Shopify-Topic': 'orders/paid' }), NOW)).toMatchObject({ ok: false, reason: 'malformed_body' });
+  });
+});
