@@ -1,4 +1,4 @@
-import { ewmaSpike, priorityFor, DEFAULT_AMOUNTS } from '../../../core/risk';
+import { ewmaSpike, priorityFor, DEFAULT_AMOUNTS, parseCurrencyAmounts, formatCurrencyAmounts } from '../../../core/risk';
 
 const rule = { lambda: 0.3, k: 3, minBuckets: 5 };
 
@@ -42,5 +42,24 @@ describe('priorityFor', () => {
   it('leaves events without an amount or a threshold in the standard lane', () => {
     expect(priorityFor({}, DEFAULT_AMOUNTS)).toBe('standard');
     expect(priorityFor({ amount: { minor: 10 ** 9, currency: 'SEK' } }, DEFAULT_AMOUNTS)).toBe('standard');
+  });
+});
+
+describe('per-currency amounts as people write them', () => {
+  it('parses main units exactly into minor units', () => {
+    expect(parseCurrencyAmounts('USD 1000, eur=950.50; JPY 150000\nBHD: 1.250')).toEqual({ USD: 100_000, EUR: 95_050, JPY: 150_000, BHD: 1_250 });
+    expect(parseCurrencyAmounts('')).toEqual({});
+  });
+
+  it('names a wrong entry', () => {
+    expect(() => parseCurrencyAmounts('USD 1000, dollars')).toThrow('"dollars" is not a currency and an amount');
+    expect(() => parseCurrencyAmounts('JPY 10.5')).toThrow('JPY has exponent 0');
+  });
+
+  it('formats the defaults back into the same text', () => {
+    const text = formatCurrencyAmounts(DEFAULT_AMOUNTS.highValue);
+    expect(text).toBe('USD 1000, EUR 1000, GBP 1000, CHF 1000, CAD 1000, AUD 1000, JPY 150000');
+    expect(parseCurrencyAmounts(text)).toEqual(DEFAULT_AMOUNTS.highValue);
+    expect(formatCurrencyAmounts({ USD: 250 })).toBe('USD 2.50');
   });
 });
