@@ -15,6 +15,7 @@ import { paystack } from './paystack';
 import { recurly } from './recurly';
 import { chargebee } from './chargebee';
 import { genericHmac } from './generic-hmac';
+import { paddle } from './paddle';
 
 const ALL: readonly Provider[] = [
   stripe,
@@ -30,6 +31,7 @@ const ALL: readonly Provider[] = [
   recurly,
   chargebee,
   genericHmac,
+  paddle,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));

@@ -5,8 +5,11 @@ import { stripe } from '../../../core/providers/stripe';
 import { getProvider } from '../../../core/providers';
 import { expectRefusal, fixtureBytes, webhook, withOneWhitespaceByte } from './support/gateway-requests';
 
-// The SDKs check timestamps against the real clock, so the tests sign at the real time.
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+// The SDKs check timestamps against the real clock, so each test signs at the real time.
+let NOW: Date;
+beforeEach(() => {
+  NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+});
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OLD_SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
 const config = { secrets: [SECRET] };
