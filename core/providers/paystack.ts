@@ -75,10 +75,10 @@ function eventFields(event: string, kind: EventKind, data: unknown, receivedAt: 
     amount:
       isoMinorAmount(pickNumber(data, 'amount'), pickString(data, 'currency')) ??
       isoMinorAmount(pickNumber(transaction, 'amount'), pickString(transaction, 'currency')),
-    paymentId: event.startsWith('charge.dispute') || event.startsWith('refund.') ? pickString(transaction, 'id') ?? pickString(data, 'transaction_reference') : event.startsWith('charge.') ? pickString(data, 'id') : undefined,
+    paymentId: event.startsWith('charge.dispute') ? pickString(transaction, 'id') : event.startsWith('charge.') ? pickString(data, 'id') : undefined,
     invoiceId: pickString(data, 'invoice_code') ?? pickString(data, 'request_code'),
     subscriptionId: pickString(data, 'subscription_code') ?? pickString(data, 'subscription', 'subscription_code'),
-    reference: pickString(data, 'reference') ?? pickString(transaction, 'reference'),
+    reference: pickString(data, 'reference') ?? pickString(transaction, 'reference') ?? pickString(data, 'transaction_reference'),
     paymentMethod: pickString(data, 'channel'),
     customer: nonEmpty({
       id: pickString(customer, 'customer_code') ?? pickString(customer, 'id'),
