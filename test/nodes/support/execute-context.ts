@@ -10,6 +10,8 @@ export type ParameterValue = unknown | ((item: INodeExecutionData, index: number
 export interface ExecuteContextOptions {
   node: Pick<INode, 'name' | 'type'>;
   items: INodeExecutionData[];
+  /** Items on the node's further inputs (input 1, 2, ...), for nodes with more than one input. */
+  moreInputs?: INodeExecutionData[][];
   parameters: Record<string, ParameterValue>;
   credentials: Record<string, ICredentialDataDecryptedObject>;
   continueOnFail?: boolean;
@@ -22,7 +24,7 @@ export interface ExecuteContextOptions {
 export function executeContext(options: ExecuteContextOptions): IExecuteFunctions {
   const node: INode = { id: 'node-1', typeVersion: 1, position: [0, 0], parameters: {}, ...options.node };
   const implemented: Partial<IExecuteFunctions> = {
-    getInputData: () => options.items,
+    getInputData: ((inputIndex = 0) => (inputIndex === 0 ? options.items : options.moreInputs?.[inputIndex - 1] ?? [])) as IExecuteFunctions['getInputData'],
     getNode: () => node,
     continueOnFail: () => options.continueOnFail ?? false,
     getCredentials: (async (name: string) => {
