@@ -1,9 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { parse } from 'gocardless-nodejs/webhooks';
 import { gocardless as provider } from '../../../core/providers/gocardless';
 import { getProvider } from '../../../core/providers';
 import { fixtureBytes, webhook, withOneWhitespaceByte } from './support/gateway-requests';
 import { describeHeaderHmacRefusals, tamper } from './support/hmac-refusals';
+
+// The SDK's `webhooks` subpath is declared in package exports, which our "node" module resolution
+// does not read: it is loaded at run time and typed from the declaration file it ships.
+const { parse } = require('gocardless-nodejs/webhooks') as typeof import('gocardless-nodejs/types/webhooks');
 
 const SECRET = 'gc_webhook_endpoint_secret_7Hq2Lm9Zx';
 const OLD_SECRET = 'gc_webhook_endpoint_secret_old_4Tb1';

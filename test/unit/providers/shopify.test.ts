@@ -1,4 +1,6 @@
-import '@shopify/shopify-api/adapters/node';
+// The SDK's Node adapter registers itself on load; its package ships it as TypeScript source that
+// does not type-check under our strict settings, so it is loaded at run time without its types.
+require('@shopify/shopify-api/adapters/node');
 import { createHmac } from 'node:crypto';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { shopify as provider } from '../../../core/providers/shopify';
