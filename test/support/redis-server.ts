@@ -54,7 +54,12 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export async function startRedisServer(): Promise<TestRedis> {
+export interface RedisServerOptions {
+  /** Persist every write (appendonly, fsync always), so a killed server comes back with its data. */
+  appendOnly?: boolean;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<TestRedis> {
   if (spawnSync('redis-server', ['--version']).error) throw new Error(INSTALL_HINT);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pw-redis-'));
@@ -63,7 +68,10 @@ export async function startRedisServer(): Promise<TestRedis> {
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--loglevel', 'warning',
+        ...(options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ],
       { stdio: 'ignore' },
     );
     await waitFor(() => portOpen(port), `redis-server on port ${port}`);

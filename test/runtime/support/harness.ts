@@ -77,6 +77,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** What the destination answered. */
+  status: number;
 }
 
 export interface Destination {
@@ -84,6 +86,8 @@ export interface Destination {
   received: Received[];
   /** Deliveries per webhook-id. */
   byId(): Map<string, Received[]>;
+  /** Successful (2xx) deliveries per webhook-id. */
+  accepted(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -103,9 +107,9 @@ export async function startDestination(
       const id = String(request.headers['webhook-id']);
       const attempt = seen.get(id) ?? 0;
       seen.set(id, attempt + 1);
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const answer = respond(attempt, id);
       const { status, headers = {}, delayMs = 0 } = typeof answer === 'number' ? { status: answer } : answer;
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), status });
       setTimeout(() => response.writeHead(status, headers).end(), delayMs);
     });
   });
@@ -121,6 +125,15 @@ export async function startDestination(
         map.set(id, [...(map.get(id) ?? []), entry]);
       }
       return map;
+    },
+    accepted: () => {
+      const counts = new Map<string, number>();
+      for (const entry of received) {
+        if (entry.status < 200 || entry.status >= 300) continue;
+        const id = String(entry.headers['webhook-id']);
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return counts;
     },
     close: () =>
       new Promise<void>((done) => {
