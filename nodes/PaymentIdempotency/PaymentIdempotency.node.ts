@@ -27,7 +27,7 @@ export class PaymentIdempotency implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Idempotency',
     name: 'paymentIdempotency',
-    icon: 'file:paymentIdempotency.svg',
+    icon: { light: 'file:paymentIdempotency.svg', dark: 'file:paymentIdempotency.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: '={{ $parameter.operation }}',
@@ -36,7 +36,11 @@ export class PaymentIdempotency implements INodeType {
     inputs: [NodeConnectionTypes.Main],
     outputs: OUTPUTS_EXPRESSION,
     usableAsTool: true,
-    credentials: [{ name: REDIS_CREDENTIAL, required: true, testedBy: 'paymentWebhooksRedisTest' }],
+    credentials: [
+      // Shared with the Dead Letter and Risk nodes under this name; it holds a Redis connection, not an API key.
+      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest' },
+    ],
     properties: idempotencyProperties,
   };
 
@@ -64,7 +68,9 @@ export class PaymentIdempotency implements INodeType {
           const { output, json } = await steps[operation](store, items[index], index);
           outputs[output].push({ json, pairedItem: { item: index } });
         } catch (error) {
-          if (!this.continueOnFail()) throw error;
+          if (!this.continueOnFail()) {
+            throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
+          }
           outputs[0].push({ json: { ...items[index].json, error: (error as Error).message }, pairedItem: { item: index } });
         }
       }

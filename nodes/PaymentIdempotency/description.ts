@@ -64,6 +64,8 @@ export const idempotencyProperties: INodeProperties[] = [
   {
     displayName: 'Claim Token',
     name: 'token',
+    // Not a secret: a random ID for this one claim, carried in the item for the workflow to see.
+    // eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing
     type: 'string',
     default: '={{ $json._idempotency?.token }}',
     required: true,

@@ -12,13 +12,13 @@ import {
 import { getProvider } from '../../core/providers';
 import { missingCredentialFields } from '../../credentials/paymentGatewayFields';
 import { triggerProperties } from './description';
-import { GATEWAY_CREDENTIAL, receivePaymentWebhook } from './receive';
+import { receivePaymentWebhook } from './receive';
 
 export class PaymentWebhookTrigger implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Webhook Trigger',
     name: 'paymentWebhookTrigger',
-    icon: 'file:paymentWebhookTrigger.svg',
+    icon: { light: 'file:paymentWebhookTrigger.svg', dark: 'file:paymentWebhookTrigger.dark.svg' },
     group: ['trigger'],
     version: 1,
     subtitle: '={{ $parameter.provider }}',
@@ -26,7 +26,7 @@ export class PaymentWebhookTrigger implements INodeType {
     defaults: { name: 'Payment Webhook Trigger' },
     inputs: [],
     outputs: [NodeConnectionTypes.Main],
-    credentials: [{ name: GATEWAY_CREDENTIAL, required: true, testedBy: 'paymentGatewayApiTest' }],
+    credentials: [{ name: 'paymentGatewayApi', required: true, testedBy: 'paymentGatewayApiTest' }],
     webhooks: [
       {
         name: 'default',

@@ -33,7 +33,7 @@ export const triggerProperties: INodeProperties[] = [
     default: '',
     placeholder: 'stripe-payments',
     description:
-      'The last part of the webhook URL to give the gateway: https://your-n8n/webhook/<path>. Left empty, n8n uses a random ID.',
+      'The end of the webhook URL to give the gateway: your n8n address, then /webhook/, then this path. Left empty, n8n uses a random ID.',
   },
   {
     displayName: 'Answer the Gateway',

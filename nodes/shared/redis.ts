@@ -39,12 +39,13 @@ export async function openRedis(credential: ICredentialDataDecryptedObject): Pro
   client.on('error', (error: Error) => {
     lastError = error;
   });
-  try {
-    await client.connect();
-  } catch (error) {
+  const failure = await client.connect().then(
+    () => undefined,
+    (error: Error) => lastError ?? error,
+  );
+  if (failure) {
     await closeRedis({ client, keyPrefix: '' });
-    const reason = (lastError ?? (error as Error)).message;
-    throw new Error(`Could not connect to Redis at ${String(credential.host)}:${String(credential.port)}: ${reason}`);
+    throw new Error(`Could not connect to Redis at ${String(credential.host)}:${String(credential.port)}: ${failure.message}`);
   }
   return { client, keyPrefix: typeof credential.keyPrefix === 'string' ? credential.keyPrefix : 'payment-webhooks:' };
 }
