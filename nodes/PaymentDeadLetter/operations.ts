@@ -1,0 +1,104 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { DeadLetterInputError, deadLetterFromItem, type DeadLetterFilter, type DeadLetterRecord, type ReplayOutcome } from '../../core/deadletter';
+import type { Backend } from './backend';
+import type { Operation } from './description';
+
+type Handler = (context: IExecuteFunctions, backend: Backend, item: INodeExecutionData, index: number) => Promise<IDataObject[]>;
+
+const asJson = (value: DeadLetterRecord | ReplayOutcome) => value as unknown as IDataObject;
+const text = (context: IExecuteFunctions, name: string, index: number) => String(context.getNodeParameter(name, index, '') ?? '').trim();
+
+function fail(context: IExecuteFunctions, index: number, message: string, description?: string): never {
+  throw new NodeOperationError(context.getNode(), message, { itemIndex: index, description });
+}
+
+async function existing(context: IExecuteFunctions, record: Promise<DeadLetterRecord | null>, id: string, index: number) {
+  return (await record) ?? fail(context, index, `No dead letter with ID "${id}"`, 'It may have been purged, or it lives in another store.');
+}
+
+/** The form's filters as the store's filter; empty fields mean "any". */
+function readFilter(context: IExecuteFunctions, index: number): DeadLetterFilter {
+  const fields = context.getNodeParameter('filters', index, {}) as IDataObject;
+  const filter: DeadLetterFilter = {};
+  if (Array.isArray(fields.status) && fields.status.length > 0) filter.status = fields.status as DeadLetterFilter['status'];
+  for (const name of ['provider', 'kind', 'errorContains'] as const) {
+    if (typeof fields[name] === 'string' && fields[name]) filter[name] = fields[name] as string;
+  }
+  // n8n's date fields give local times without a zone; Date reads them the same way.
+  for (const name of ['from', 'to'] as const) {
+    if (fields[name]) filter[name] = new Date(String(fields[name])).toISOString();
+  }
+  return filter;
+}
+
+function replayTarget(context: IExecuteFunctions, index: number) {
+  const url = context.getNodeParameter('sendTo', index, 'original') === 'url' ? text(context, 'url', index) : undefined;
+  const signingSecret = text(context, 'signingSecret', index) || undefined;
+  return { ...(url ? { url } : {}), ...(signingSecret ? { signingSecret } : {}) };
+}
+
+export const operations: Record<Operation, Handler> = {
+  async add(context, { store }, item, index) {
+    const event = context.getNodeParameter('event', index, '') as unknown;
+    try {
+      const entry = deadLetterFromItem(item.json, {
+        event: event === '' || event === null ? undefined : event,
+        replayUrl: text(context, 'replayUrl', index) || undefined,
+        errorMessage: text(context, 'errorMessage', index) || undefined,
+      });
+      return [asJson(await store.add(entry))];
+    } catch (error) {
+      // Input problems say what is missing; store failures keep their own message.
+      throw new NodeOperationError(context.getNode(), error as Error, {
+        itemIndex: index,
+        ...(error instanceof DeadLetterInputError ? { description: 'See the Event field’s help for where the event can come from.' } : {}),
+      });
+    }
+  },
+
+  async list(context, { store }, _item, index) {
+    const limit = context.getNodeParameter('limit', index, 50) as number;
+    return (await store.list({ ...readFilter(context, index), limit })).map(asJson);
+  },
+
+  async get(context, { store }, _item, index) {
+    const id = text(context, 'recordId', index);
+    return [asJson(await existing(context, store.get(id), id, index))];
+  },
+
+  async resolve(context, { store }, _item, index) {
+    const id = text(context, 'recordId', index);
+    return [asJson(await existing(context, store.setStatus(id, 'resolved', text(context, 'note', index) || undefined), id, index))];
+  },
+
+  async discard(context, { store }, _item, index) {
+    const id = text(context, 'recordId', index);
+    return [asJson(await existing(context, store.setStatus(id, 'discarded', text(context, 'note', index) || undefined), id, index))];
+  },
+
+  async replay(context, { replayer }, _item, index) {
+    const target = replayTarget(context, index);
+    if (context.getNodeParameter('replayWhich', index, 'one') === 'one') {
+      const outcome = await replayer.replay(text(context, 'recordId', index), target);
+      if (!outcome.ok) fail(context, index, `The replay did not go through: ${outcome.error}`);
+      return [asJson(outcome)];
+    }
+    const dryRun = context.getNodeParameter('dryRun', index, true) as boolean;
+    const result = await replayer.replayMatching(readFilter(context, index), { ...target, dryRun });
+    const replayed = result.outcomes.filter((outcome) => outcome.ok).length;
+    return [
+      {
+        matched: result.matched,
+        dryRun,
+        replayed,
+        failed: result.outcomes.length - replayed,
+        outcomes: result.outcomes.map(asJson),
+      },
+    ];
+  },
+
+  async purge(context, { store }, _item, index) {
+    const before = new Date(String(context.getNodeParameter('before', index))).toISOString();
+    return [{ purged: await store.purge(before), before }];
+  },
+};

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { PaymentDeadLetter } from '../../nodes/PaymentDeadLetter/PaymentDeadLetter.node';
+import { PaymentIdempotency } from '../../nodes/PaymentIdempotency/PaymentIdempotency.node';
+import { MemoryDeadLetterStore, type DeadLetterRecord } from '../../core/deadletter';
+import type { PaymentEvent } from '../../core/event';
+import errorTriggerItem from '../fixtures/n8n/error-trigger-execution.1.123.81.json';
+import { paymentEvent } from '../unit/risk/events';
+import { startReceiver } from '../unit/deadletter/receiver';
+import { startAdminServer } from '../unit/deadletter/admin-server';
+import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
+
+const deadLetter = new PaymentDeadLetter();
+const idempotency = new PaymentIdempotency();
+
+/** What n8n hands the node for the form's defaults. */
+const DEFAULTS: Record<string, ParameterValue> = {
+  storage: 'redis',
+  recordId: (item: INodeExecutionData) => item.json.id,
+  event: '',
+  replayUrl: '',
+  errorMessage: '',
+  replayWhich: 'one',
+  sendTo: 'original',
+  signingSecret: '',
+  dryRun: true,
+  filters: {},
+  limit: 50,
+  note: '',
+};
+
+function runNode(
+  keyPrefix: string,
+  operation: string,
+  items: INodeExecutionData[],
+  parameters: Record<string, ParameterValue> = {},
+  credentials: Record<string, IDataObject> = {},
+) {
+  const context = executeContext({
+    node: { name: 'Payment Dead Letter', type: 'n8n-nodes-payment-webhooks.paymentDeadLetter' },
+    items,
+    parameters: { ...DEFAULTS, operation, ...parameters },
+    credentials: { paymentWebhooksRedis: redisCredential(keyPrefix), ...credentials } as never,
+  });
+  return deadLetter.execute.call(context).then(([output]) => output);
+}
+
+/** An Error Trigger item after n8n's "Get Execution" (with details) merged the failed run in. */
+function errorTriggerWithExecution(event: PaymentEvent): INodeExecutionData {
+  const runData = { 'Payment received': [{ data: { main: [[{ json: event }]] } }] };
+  return { json: { ...errorTriggerItem, data: { resultData: { runData } } } as unknown as IDataObject };
+}
+
+const record = (item: INodeExecutionData) => item.json as unknown as DeadLetterRecord;
+
+describe('Payment Dead Letter node against a real Redis', () => {
+  let keyPrefix: string;
+  beforeEach(() => {
+    keyPrefix = `test:node-dl:${randomUUID()}:`;
+  });
+
+  it('adds a dead letter straight from a real Error Trigger item', async () => {
+    const event = paymentEvent();
+    const [added] = await runNode(keyPrefix, 'add', [errorTriggerWithExecution(event)], { replayUrl: 'http://127.0.0.1:5678/webhook/payments' });
+    expect(record(added)).toMatchObject({
+      idempotencyKey: event.idempotencyKey,
+      event,
+      status: 'open',
+      attempts: 1,
+      origin: { workflowId: 'PayFulfil0000001', workflowName: 'Payments: fulfil order', node: 'Create shipment', executionId: '2', replayUrl: 'http://127.0.0.1:5678/webhook/payments' },
+      error: { message: 'The service refused the connection - perhaps it is offline', code: 'ECONNREFUSED' },
+    });
+    // The same item mapped explicitly, as a workflow without Get Execution would do it.
+    const [again] = await runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { event: () => event });
+    expect(record(again)).toMatchObject({ id: record(added).id, attempts: 2 });
+    await expect(runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }])).rejects.toThrow('The Error Trigger item holds no payment event');
+  });
+
+  it('lists with each filter, gets, resolves, discards and purges', async () => {
+    const stripe = record((await runNode(keyPrefix, 'add', [{ json: { ...paymentEvent(), error: 'CRM timeout' } as unknown as IDataObject }]))[0]);
+    await sleep(5); // two distinct failure times, so the time filters have something to tell apart
+    const adyenEvent = paymentEvent({ provider: 'adyen', id: 'psp_node', idempotencyKey: 'adyen:psp_node', kind: 'payment.failed', type: 'AUTHORISATION' });
+    const adyen = record((await runNode(keyPrefix, 'add', [{ json: {} }], { event: adyenEvent, errorMessage: 'Shipment API 503' }))[0]);
+    const ids = (items: INodeExecutionData[]) => items.map((item) => item.json.id);
+    const list = (filters: IDataObject, limit = 50) => runNode(keyPrefix, 'list', [{ json: {} }], { filters, limit });
+
+    expect(ids(await list({}))).toEqual([adyen.id, stripe.id]);
+    expect(ids(await list({}, 1))).toEqual([adyen.id]);
+    expect(ids(await list({ provider: 'adyen' }))).toEqual([adyen.id]);
+    expect(ids(await list({ kind: 'payment.succeeded' }))).toEqual([stripe.id]);
+    expect(ids(await list({ errorContains: 'crm' }))).toEqual([stripe.id]);
+    expect(ids(await list({ from: adyen.lastFailedAt }))).toEqual([adyen.id]);
+    expect(ids(await list({ to: stripe.lastFailedAt }))).toEqual([stripe.id]);
+
+    const [fetched] = await runNode(keyPrefix, 'get', [{ json: { id: stripe.id } }]);
+    expect(fetched.json).toEqual(stripe);
+    await expect(runNode(keyPrefix, 'get', [{ json: { id: 'nope' } }])).rejects.toThrow('No dead letter with ID "nope"');
+
+    const [resolved] = await runNode(keyPrefix, 'resolve', [{ json: { id: stripe.id } }], { note: 'refunded by hand' });
+    expect(record(resolved).history.at(-1)).toMatchObject({ status: 'resolved', note: 'refunded by hand' });
+    await runNode(keyPrefix, 'discard', [{ json: { id: adyen.id } }]);
+    expect(ids(await list({ status: ['open'] }))).toEqual([]);
+    expect(ids(await list({ status: ['discarded'] }))).toEqual([adyen.id]);
+
+    const [purge] = await runNode(keyPrefix, 'purge', [{ json: {} }], { before: new Date(Date.now() + 60_000).toISOString() });
+    expect(purge.json.purged).toBe(2);
+    expect(await list({})).toEqual([]);
+  });
+
+  it('replays one, then a filtered set after a dry-run count, to a loopback webhook', async () => {
+    const receiver = await startReceiver();
+    try {
+      const url = receiver.url('/webhook/payments');
+      const add = (event: PaymentEvent) => runNode(keyPrefix, 'add', [{ json: {} }], { event, replayUrl: url }).then(([item]) => record(item));
+      const single = await add(paymentEvent());
+      const [outcome] = await runNode(keyPrefix, 'replay', [{ json: { id: single.id } }]);
+      expect(outcome.json).toMatchObject({ id: single.id, ok: true, httpStatus: 200, url, record: { status: 'replayed' } });
+      expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([single.idempotencyKey]);
+
+      const failed = (id: string) => paymentEvent({ id, idempotencyKey: `stripe:${id}`, kind: 'payment.failed', type: 'charge.failed' });
+      const batch = [await add(failed('evt_f1')), await add(failed('evt_f2'))];
+      await add(paymentEvent());
+      const matching = { replayWhich: 'matching', filters: { kind: 'payment.failed' } };
+      const [count] = await runNode(keyPrefix, 'replay', [{ json: {} }], matching);
+      expect(count.json).toEqual({ matched: 2, dryRun: true, replayed: 0, failed: 0, outcomes: [] });
+      expect(receiver.received).toHaveLength(1);
+
+      const elsewhere = await startReceiver();
+      try {
+        const [done] = await runNode(keyPrefix, 'replay', [{ json: {} }], { ...matching, dryRun: false, sendTo: 'url', url: elsewhere.url('/webhook/test') });
+        expect(done.json).toMatchObject({ matched: 2, dryRun: false, replayed: 2, failed: 0 });
+        expect(elsewhere.received.map((r) => r.headers['webhook-id']).sort()).toEqual(batch.map((r) => r.idempotencyKey).sort());
+      } finally {
+        await elsewhere.close();
+      }
+      await expect(runNode(keyPrefix, 'replay', [{ json: { id: 'nope' } }])).rejects.toThrow('The replay did not go through: No dead letter with id nope');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('replays an event whose workflow did complete into the Duplicate output of Payment Idempotency', async () => {
+    const claim = (event: IDataObject, operation = 'claim', extra: Record<string, ParameterValue> = {}) =>
+      idempotency.execute.call(
+        executeContext({
+          node: { name: 'Payment Idempotency', type: 'n8n-nodes-payment-webhooks.paymentIdempotency' },
+          items: [{ json: event }],
+          parameters: {
+            operation,
+            key: (item: INodeExecutionData) => item.json.idempotencyKey,
+            token: (item: INodeExecutionData) => (item.json._idempotency as IDataObject | undefined)?.token,
+            leaseSeconds: 300,
+            retentionDays: 30,
+            result: { shipped: true },
+            ...extra,
+          },
+          credentials: { paymentWebhooksRedis: redisCredential(keyPrefix) },
+        }),
+      );
+    // The receiving workflow: Payment Idempotency (Claim) first; New runs the work, then Complete.
+    const outputs: string[] = [];
+    const receiver = await startReceiver(async (request) => {
+      const [fresh, duplicate] = await claim(JSON.parse(request.body));
+      if (fresh.length) {
+        outputs.push(`${fresh[0].json.idempotencyKey} New`);
+        await claim(fresh[0].json, 'complete');
+      }
+      if (duplicate.length) outputs.push(`${duplicate[0].json.idempotencyKey} Duplicate`);
+      return 200;
+    });
+    try {
+      const url = receiver.url('/webhook/payments');
+      const completed = paymentEvent();
+      // The first delivery ran the workflow to its end, yet the failure was dead-lettered (say a late node failed).
+      const [fresh] = await claim(completed as unknown as IDataObject);
+      await claim(fresh[0].json, 'complete');
+      const neverRan = paymentEvent();
+      for (const event of [completed, neverRan]) await runNode(keyPrefix, 'add', [{ json: {} }], { event, replayUrl: url });
+
+      const [done] = await runNode(keyPrefix, 'replay', [{ json: {} }], { replayWhich: 'matching', dryRun: false });
+      expect(done.json).toMatchObject({ matched: 2, replayed: 2 });
+      expect(outputs.sort()).toEqual([`${completed.idempotencyKey} Duplicate`, `${neverRan.idempotencyKey} New`].sort());
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('works against the connector runtime through its admin API', async () => {
+    const destination = await startReceiver();
+    const backing = new MemoryDeadLetterStore();
+    const admin = await startAdminServer({ store: backing, token: 'node-test-token', destinationUrl: destination.url('/webhook/payments') });
+    try {
+      const credentials = { paymentWebhooksRuntimeApi: { baseUrl: admin.baseUrl, token: 'node-test-token' } };
+      const onRuntime = (operation: string, items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}) =>
+        runNode(keyPrefix, operation, items, { storage: 'runtime', ...parameters }, credentials);
+      const event = paymentEvent();
+      const [added] = await onRuntime('add', [errorTriggerWithExecution(event)]);
+      expect((await backing.get(String(added.json.id)))!.origin.node).toBe('Create shipment');
+      expect((await onRuntime('list', [{ json: {} }], { filters: { status: ['open'] } })).map((item) => item.json.id)).toEqual([added.json.id]);
+      const [replayed] = await onRuntime('replay', [{ json: { id: added.json.id } }]);
+      expect(replayed.json).toMatchObject({ ok: true, record: { status: 'replayed' } });
+      expect(destination.received.map((r) => r.headers['webhook-id'])).toEqual([event.idempotencyKey]);
+      await expect(
+        runNode(keyPrefix, 'list', [{ json: {} }], { storage: 'runtime' }, { paymentWebhooksRuntimeApi: { baseUrl: admin.baseUrl, token: 'wrong' } }),
+      ).rejects.toThrow('HTTP 401');
+    } finally {
+      await admin.close();
+      await destination.close();
+    }
+  });
+});
