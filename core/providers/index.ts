@@ -16,6 +16,7 @@ import { recurly } from './recurly';
 import { chargebee } from './chargebee';
 import { genericHmac } from './generic-hmac';
 import { paddle } from './paddle';
+import { adyen } from './adyen';
 
 const ALL: readonly Provider[] = [
   stripe,
@@ -32,6 +33,7 @@ const ALL: readonly Provider[] = [
   chargebee,
   genericHmac,
   paddle,
+  adyen,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));
