@@ -74,6 +74,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     const detail = { attempt: job.attempt, durationMs: performance.now() - started, ...(result.httpStatus && { httpStatus: result.httpStatus }) };
     if (result.ok) {
       observer.delivery(destination.name, 'delivered', detail);
+      logger.debug({ eventKey: job.event.idempotencyKey, destination: destination.name, attempt: job.attempt }, 'delivered');
       return { status: 'done' };
     }
     if (!result.retryable || job.attempt >= config.retry.maxAttempts) {

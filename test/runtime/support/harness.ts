@@ -206,6 +206,8 @@ export interface RuntimeProcess {
   logs: Array<Record<string, unknown>>;
   /** Resolves with the listener URL once it logs it (ingress roles). */
   listening: Promise<string>;
+  /** Resolves once a worker-only process has started consuming. */
+  workerStarted: Promise<void>;
   exited: Promise<number | null>;
 }
 
@@ -223,6 +225,8 @@ export function spawnRuntime(args: string[], env: NodeJS.ProcessEnv = {}): Runti
     resolveListening = done;
     rejectListening = fail;
   });
+  let resolveWorker: () => void = () => undefined;
+  const workerStarted = new Promise<void>((done) => (resolveWorker = done));
   let stderr = '';
   let pending = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -234,6 +238,7 @@ export function spawnRuntime(args: string[], env: NodeJS.ProcessEnv = {}): Runti
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
         if (entry.msg === 'payment-webhooks listening') resolveListening(String(entry.url));
+        if (entry.msg === 'payment-webhooks worker started') resolveWorker();
       } catch {
         // not a log line
       }
@@ -247,5 +252,5 @@ export function spawnRuntime(args: string[], env: NodeJS.ProcessEnv = {}): Runti
     }),
   );
   void listening.catch(() => undefined);
-  return { child, logs, listening, exited };
+  return { child, logs, listening, workerStarted, exited };
 }
