@@ -7,8 +7,8 @@ import {
   type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { REDIS_CREDENTIAL, testRedisCredential } from '../shared/redis';
-import { RUNTIME_CREDENTIAL, openBackend } from './backend';
+import { testRedisCredential } from '../shared/redis';
+import { openBackend } from './backend';
 import { deadLetterProperties, type Operation, type Storage } from './description';
 import { operations } from './operations';
 
@@ -16,7 +16,7 @@ export class PaymentDeadLetter implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Dead Letter',
     name: 'paymentDeadLetter',
-    icon: 'file:paymentDeadLetter.svg',
+    icon: { light: 'file:paymentDeadLetter.svg', dark: 'file:paymentDeadLetter.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: '={{ $parameter.operation }}',
@@ -26,8 +26,10 @@ export class PaymentDeadLetter implements INodeType {
     outputs: [NodeConnectionTypes.Main],
     usableAsTool: true,
     credentials: [
-      { name: REDIS_CREDENTIAL, required: true, testedBy: 'paymentWebhooksRedisTest', displayOptions: { show: { storage: ['redis'] } } },
-      { name: RUNTIME_CREDENTIAL, required: true, displayOptions: { show: { storage: ['runtime'] } } },
+      // Shared with the Idempotency and Risk nodes under this name; it holds a Redis connection, not an API key.
+      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest', displayOptions: { show: { storage: ['redis'] } } },
+      { name: 'paymentWebhooksRuntimeApi', required: true, displayOptions: { show: { storage: ['runtime'] } } },
     ],
     properties: deadLetterProperties,
   };

@@ -17,7 +17,7 @@ export class PaymentRisk implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Risk',
     name: 'paymentRisk',
-    icon: 'file:paymentRisk.svg',
+    icon: { light: 'file:paymentRisk.svg', dark: 'file:paymentRisk.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: 'Priority, Standard, Review or Block',
@@ -27,7 +27,11 @@ export class PaymentRisk implements INodeType {
     outputs: LANES.map(() => NodeConnectionTypes.Main),
     outputNames: OUTPUT_NAMES,
     usableAsTool: true,
-    credentials: [{ name: REDIS_CREDENTIAL, required: true, testedBy: 'paymentWebhooksRedisTest' }],
+    credentials: [
+      // Shared with the Idempotency and Dead Letter nodes under this name; it holds a Redis connection, not an API key.
+      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest' },
+    ],
     properties: riskProperties,
   };
 
