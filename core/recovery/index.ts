@@ -6,3 +6,4 @@ export { ASK_MESSAGES } from './messages';
 export { signalsFromEvent } from './signals';
 export { isValidTimeZone } from './local-time';
 export * from './types';
+export { RecoveryInputError, parseAttempts, recoveryInputFromItem, type ItemContext } from './inputs';

@@ -1,0 +1,78 @@
+import {
+  NodeConnectionTypes,
+  NodeOperationError,
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeType,
+  type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { decideRecovery, recoveryInputFromItem, type DeclineSignals, type RecoveryPolicy } from '../../core/recovery';
+import { numberListParameter } from '../shared/list-parameter';
+import { ACTIONS, OUTPUT_NAMES, recoveryProperties } from './description';
+
+export class PaymentRecovery implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Payment Recovery',
+    name: 'paymentRecovery',
+    icon: 'file:paymentRecovery.svg',
+    group: ['transform'],
+    version: 1,
+    subtitle: 'Decide the next step after a decline',
+    description: 'Reads why a payment was declined and decides the right next step: retry later, ask the customer, stop, or review for fraud',
+    defaults: { name: 'Payment Recovery' },
+    inputs: [NodeConnectionTypes.Main],
+    outputs: ACTIONS.map(() => NodeConnectionTypes.Main),
+    outputNames: ACTIONS.map((action) => OUTPUT_NAMES[action]),
+    usableAsTool: true,
+    properties: recoveryProperties,
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const items = this.getInputData();
+    const outputs: INodeExecutionData[][] = ACTIONS.map(() => []);
+    items.forEach((item, index) => {
+      try {
+        const details = this.getNodeParameter('details', index, {}) as IDataObject;
+        const input = recoveryInputFromItem(item.json, {
+          attempts: this.getNodeParameter('attempts', index, []),
+          timeZone: this.getNodeParameter('timeZone', index, '') as string,
+          overrides: overridesFrom(details),
+          // The only clock read: the core decides purely from this time.
+          now: details.decisionTime ? Date.parse(details.decisionTime as string) : Date.now(),
+        });
+        const decision = decideRecovery(input, policyFrom(this.getNodeParameter('schedule', index, {}) as IDataObject));
+        outputs[ACTIONS.indexOf(decision.action)].push({ json: { ...item.json, recovery: decision as unknown as IDataObject }, pairedItem: { item: index } });
+      } catch (error) {
+        const message = (error as Error).message;
+        if (!this.continueOnFail()) {
+          throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
+        }
+        // A decline we cannot read goes to a person, never to an automatic retry.
+        outputs[ACTIONS.indexOf('review')].push({ json: { ...item.json, error: message }, pairedItem: { item: index } });
+      }
+    });
+    return outputs;
+  }
+}
+
+function overridesFrom(details: IDataObject): Partial<DeclineSignals> {
+  const text = (name: string) => (typeof details[name] === 'string' && details[name] !== '' ? (details[name] as string) : undefined);
+  const codes = { networkDeclineCode: text('networkDeclineCode'), merchantAdviceCode: text('merchantAdviceCode') };
+  const anyCode = codes.networkDeclineCode !== undefined || codes.merchantAdviceCode !== undefined;
+  return { ...codes, network: anyCode ? (text('network') ?? 'visa') : undefined };
+}
+
+function policyFrom(schedule: IDataObject): Partial<RecoveryPolicy> {
+  const policy: Partial<RecoveryPolicy> = {};
+  if (schedule.softRetryHours !== undefined) policy.softRetryHours = numberListParameter(schedule.softRetryHours, 'Wait Before Each Retry');
+  if (schedule.transientRetryMinutes !== undefined) policy.transientRetryMinutes = numberListParameter(schedule.transientRetryMinutes, 'Wait After Technical Errors');
+  if (schedule.whenExhausted !== undefined) policy.whenExhausted = schedule.whenExhausted as RecoveryPolicy['whenExhausted'];
+  if (schedule.maxRetriesIn30Days !== undefined) policy.maxRetriesIn30Days = schedule.maxRetriesIn30Days as number;
+  if (schedule.maxDeclinesIn24Hours !== undefined) policy.maxDeclinesIn24Hours = schedule.maxDeclinesIn24Hours as number;
+  if (schedule.localStartHour !== undefined || schedule.localEndHour !== undefined) {
+    policy.localRetryWindow = { startHour: (schedule.localStartHour as number | undefined) ?? 8, endHour: (schedule.localEndHour as number | undefined) ?? 20 };
+  }
+  return policy;
+}
