@@ -5,7 +5,7 @@ export type Operation = 'claim' | 'complete' | 'release' | 'get';
 /** The outputs per operation: Claim sorts items three ways, the others pass them on. */
 export const OUTPUTS_EXPRESSION = ('={{ $parameter.operation === "claim" ? ' +
   '[{ "type": "main", "displayName": "New" }, { "type": "main", "displayName": "Duplicate" }, { "type": "main", "displayName": "In Progress" }]' +
-  ' : [{ "type": "main", "displayName": "" }] }}') as `={{${string}}}`;
+  ' : ["main"] }}') as `={{${string}}}`;
 
 export const idempotencyProperties: INodeProperties[] = [
   {
