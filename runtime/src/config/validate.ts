@@ -1,5 +1,6 @@
 import { EVENT_KINDS } from '../../../core/event';
 import { providerIds } from '../../../core/providers';
+import { genericHmac, genericHmacSettings } from '../../../core/providers/generic-hmac';
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { didYouMean } from './suggest';
 import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
@@ -103,6 +104,10 @@ function readSource(read: Reader, value: unknown, path: string): SourceEntry {
   }
   const secrets = read.array(entry.secrets, `${path}.secrets`).map((secret, index) => read.string(secret, `${path}.secrets[${index}]`));
   const source: SourceEntry = { ...entry, name, provider, secrets };
+  if (provider === genericHmac.id) {
+    const settings = genericHmacSettings(source);
+    if (!settings.ok) read.errors.push(`${path}: ${settings.problem}`);
+  }
   if (entry.toleranceSeconds !== undefined) {
     source.toleranceSeconds = read.integer(entry.toleranceSeconds, `${path}.toleranceSeconds`, 300, 1);
   }

@@ -104,7 +104,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       observer.ingress(name, 'refused', { reason: verified.reason });
       return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
     }
-    const normalized = provider.normalize(webhook, now);
+    const normalized = provider.normalize(webhook, now, source);
     if (!normalized.ok) {
       request.log.warn({ source: name, detail: normalized.detail }, 'webhook body malformed');
       observer.ingress(name, 'malformed');

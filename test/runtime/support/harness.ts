@@ -153,6 +153,8 @@ export interface ConfigOptions {
   deadLetterUrl?: string;
   /** `silent` unless RUNTIME_TEST_LOG says otherwise; spawned processes need `info` to announce their URL. */
   logLevel?: string;
+  /** Replaces the single Stripe source. */
+  sources?: Array<Record<string, unknown>>;
 }
 
 /** The config as a user would write it (the runtime validates it like any other). */
@@ -161,7 +163,7 @@ export function configObject(options: ConfigOptions): Record<string, unknown> {
     listen: { host: '127.0.0.1', port: options.port ?? 0 },
     storage: options.storage,
     limits: { bodyBytes: 64 * 1024, storeTimeoutMs: 2_000, ...options.limits },
-    sources: [{ name: 'stripe', provider: 'stripe', secrets: [STRIPE_SECRET], toleranceSeconds: 300 }],
+    sources: options.sources ?? [{ name: 'stripe', provider: 'stripe', secrets: [STRIPE_SECRET], toleranceSeconds: 300 }],
     destinations: [
       { name: 'n8n', url: options.destinationUrl, signingSecret: DELIVERY_SECRET, kinds: ['*'], concurrency: options.concurrency ?? 4, timeoutMs: 2_000 },
     ],

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { allProviders } from '../../core/providers';
+import { main } from '../../runtime/src/cli';
+import { freePort } from '../support/redis-server';
+import { configObject, startDestination, startRuntime, tempDir, waitFor, type Destination } from './support/harness';
+import type { Runtime } from '../../runtime/src/runtime';
+
+/** The `payment-webhooks` command, run in-process with its output captured. */
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd: dir.path });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function write(name: string, content: unknown): string {
+  const file = join(dir.path, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const base = () => configObject({ storage: 'sqlite:./data/test.db', destinationUrl: 'http://127.0.0.1:5678/webhook/payments' });
+
+describe('config check', () => {
+  it('accepts a valid YAML config with ${ENV} substitution and defaults', async () => {
+    const file = write(
+      'good.yaml',
+      [
+        'storage: sqlite:./data/test.db',
+        'sources:',
+        '  - { name: stripe, provider: stripe, secrets: ["${STRIPE_SECRET}"] }',
+        'destinations:',
+        '  - { name: n8n, url: "${N8N_URL:-http://127.0.0.1:5678/webhook/payments}", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }',
+      ].join('\n'),
+    );
+    const result = await cli(['config', 'check', file], { STRIPE_SECRET: 'whsec_from_env' });
+    expect(result).toMatchObject({ code: 0, out: expect.stringContaining('ok (1 source(s), 1 destination(s), storage sqlite)') });
+  });
+
+  it('names each wrong field, with a suggestion for a misspelled provider, key or kind', async () => {
+    const config = base() as Record<string, any>;
+    config.sources.push({ name: 'second', provider: 'strpe', secrets: ['x'] });
+    config.destinations[0].kinds = ['payment.succeded'];
+    config.retyr = {};
+    config.listen.port = 'eighty';
+    const result = await cli(['config', 'check', write('bad.json', config)]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('sources[1].provider: unknown provider "strpe"; did you mean "stripe"?');
+    expect(result.err).toContain('destinations[0].kinds[0]: unknown event kind "payment.succeded"; did you mean "payment.succeeded"?');
+    expect(result.err).toContain('retyr: unknown field; did you mean "retry"?');
+    expect(result.err).toContain('listen.port: must be an integer');
+  });
+
+  it('names the field whose environment variable is missing, and never prints a secret', async () => {
+    const config = base() as Record<string, any>;
+    config.sources[0].secrets = ['${STRIPE_SECRET_THAT_IS_NOT_SET}'];
+    const result = await cli(['config', 'check', write('env.json', config)]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('sources[0].secrets[0]: environment variable STRIPE_SECRET_THAT_IS_NOT_SET is not set');
+    expect(result.err).not.toContain('whsec_');
+  });
+
+  it('checks TLS files, storage and the generic-hmac fields', async () => {
+    const config = base() as Record<string, any>;
+    config.listen.tls = { cert: join(dir.path, 'missing.crt'), key: join(dir.path, 'missing.key') };
+    expect((await cli(['config', 'check', write('tls.json', config)])).err).toContain('listen.tls.cert: cannot read');
+    config.listen.tls = undefined;
+    config.storage = 'postgres://db';
+    config.sources.push({ name: 'custom', provider: 'generic-hmac', secrets: ['s'] });
+    const result = await cli(['config', 'check', write('storage.json', config)]);
+    expect(result.err).toContain('storage: must be "sqlite:PATH" or a redis:// URL');
+    expect(result.err).toContain('sources[1]: `header` (the signature header) is required');
+  });
+
+  it('reports an unreadable or unparsable file', async () => {
+    expect((await cli(['config', 'check', join(dir.path, 'nope.yaml')])).err).toContain('cannot be read: ENOENT');
+    expect((await cli(['config', 'check', write('broken.yaml', 'sources: [')])).err).toContain('cannot be parsed');
+  });
+});
+
+it('suggests a command for a typo', async () => {
+  expect(await cli(['dead-leters'])).toMatchObject({ code: 2, err: expect.stringContaining('did you mean "dead-letters"?') });
+});
+
+/**
+ * `send-test-event` for every provider that can sign, against a runtime with one source
+ * per provider: each event is signed as the gateway would, verified and accepted.
+ */
+describe('send-test-event', () => {
+  const signing = allProviders().filter((provider) => provider.sign && provider.example);
+  /** Secrets in each gateway's own format, and the fields some schemes sign with. */
+  const secretFor: Record<string, string> = {
+    'standard-webhooks': `whsec_${randomBytes(24).toString('base64')}`,
+    adyen: randomBytes(32).toString('hex').toUpperCase(),
+    chargebee: 'hooks:chargebee-password',
+  };
+  const fieldsFor = (port: number): Record<string, Record<string, string>> => ({
+    square: { notificationUrl: `http://127.0.0.1:${port}/webhooks/square` },
+    'generic-hmac': { header: 'x-signature', prefix: 'sha256=', algorithm: 'sha256', encoding: 'hex' },
+    braintree: { publicKey: 'runtime_test_public_key' },
+  });
+  let runtime: Runtime;
+  let url: string;
+  let destination: Destination;
+  let port: number;
+
+  beforeAll(async () => {
+    destination = await startDestination();
+    port = await freePort();
+    const options = { storage: `sqlite:${join(dir.path, 'send.db')}`, destinationUrl: destination.url, port };
+    const sources = signing.map((provider) => ({
+      name: provider.id,
+      provider: provider.id,
+      secrets: [secretFor[provider.id] ?? `${provider.id}-test-secret`],
+      ...fieldsFor(port)[provider.id],
+    }));
+    ({ runtime, url } = await startRuntime({ ...options, sources }));
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await destination.close();
+  });
+
+  it.each(signing.filter((provider) => !provider.confirm).map((provider) => provider.id))('%s: signed as the gateway signs, accepted and delivered', async (id) => {
+    const fields = Object.entries(fieldsFor(port)[id] ?? {}).flatMap(([name, value]) => ['--field', `${name}=${value}`]);
+    const before = destination.received.length;
+    const result = await cli(['send-test-event', '--provider', id, '--secret', secretFor[id] ?? `${id}-test-secret`, '--url', `${url}/webhooks/${id}`, '--kind', 'payment.succeeded', ...fields]);
+    expect(result).toMatchObject({ code: 0, out: expect.stringMatching(/^200 /) });
+    await waitFor(() => destination.received.slice(before).some((entry) => JSON.parse(entry.body).provider === id), `the ${id} delivery`);
+  });
+
+  it('is refused with the wrong secret', async () => {
+    const result = await cli(['send-test-event', '--provider', 'stripe', '--secret', 'whsec_wrong', '--url', `${url}/webhooks/stripe`]);
+    expect(result).toMatchObject({ code: 1, out: expect.stringMatching(/^401 /) });
+  });
+});
