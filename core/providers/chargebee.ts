@@ -93,7 +93,8 @@ export const chargebee: Provider = {
   displayName: 'Chargebee',
 
   async verify(request, config) {
-    if (config.secrets.length === 0) return refuse('missing_secret', 'no user:password pair is configured for this source');
+    const secrets = config.secrets ?? [];
+    if (secrets.length === 0) return refuse('missing_secret', 'no user:password pair is configured for this source');
     const value = header(request.headers, 'authorization');
     if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the Authorization header is absent');
     const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})$/i.exec(value.trim());
@@ -101,9 +102,9 @@ export const chargebee: Provider = {
     const credentials = Buffer.from(match[1], 'base64').toString('utf8');
     if (!credentials.includes(':')) return refuse('malformed_signature', 'the Basic credentials are not "user:password"');
     // Hashing both sides gives equal-length digests, so the comparison is constant time.
-    const result = matchAny(config.secrets, [sha256(credentials)], sha256);
+    const result = matchAny(secrets, [sha256(credentials)], sha256);
     if (result.ok || result.reason !== 'signature_mismatch') return result;
-    const padded = config.secrets.some((secret) => secret !== secret.trim());
+    const padded = secrets.some((secret) => secret !== secret.trim());
     return refuse(
       'signature_mismatch',
       `the Basic credentials match no configured user:password pair${padded ? '; a configured pair has leading or trailing whitespace' : ''}`,
@@ -140,7 +141,7 @@ export const chargebee: Provider = {
   },
 
   sign(body, config) {
-    const credentials = signingSecret(config.secrets, 'chargebee');
+    const credentials = signingSecret(config.secrets ?? [], 'chargebee');
     return {
       body,
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` },

@@ -94,7 +94,7 @@ export const checkout: Provider = {
         return refuse('signature_mismatch', 'the Authorization header does not match the configured `authorization` value');
       }
     }
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
   },
 
   normalize(request, receivedAt) {
@@ -146,7 +146,7 @@ export const checkout: Provider = {
   sign(body, config) {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'cko-signature': headerHmacValue(SCHEME, signingSecret(config.secrets, 'checkout'), body),
+      'cko-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'checkout'), body),
     };
     const authorization = configuredAuthorization(config);
     if (authorization !== undefined) headers.authorization = authorization;

@@ -145,7 +145,7 @@ export const genericHmac: Provider = {
     if (!Buffer.isBuffer(signed)) {
       return refuse('malformed_signature', `the template's ${signed} has no value in this request (${settings.idHeader ?? settings.idPath})`);
     }
-    return verifyHeaderHmac(request.headers, signed, config.secrets, settings.scheme);
+    return verifyHeaderHmac(request.headers, signed, config.secrets ?? [], settings.scheme);
   },
 
   normalize(request, receivedAt, config) {
@@ -195,7 +195,7 @@ export const genericHmac: Provider = {
     }
     const signed = renderTemplate(settings.template, { body, timestamp, id });
     if (!Buffer.isBuffer(signed)) throw new Error(`generic-hmac: the body has no value for ${signed}`);
-    headers[settings.scheme.headers[0].toLowerCase()] = headerHmacValue(settings.scheme, signingSecret(config.secrets, 'generic-hmac'), signed);
+    headers[settings.scheme.headers[0].toLowerCase()] = headerHmacValue(settings.scheme, signingSecret(config.secrets ?? [], 'generic-hmac'), signed);
     return { body, headers };
   },
 

@@ -95,7 +95,7 @@ export const gocardless: Provider = {
   displayName: 'GoCardless',
 
   async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
   },
 
   normalize(request, receivedAt) {
@@ -118,7 +118,7 @@ export const gocardless: Provider = {
       body,
       headers: {
         'content-type': 'application/json',
-        'webhook-signature': headerHmacValue(SCHEME, signingSecret(config.secrets, 'gocardless'), body),
+        'webhook-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'gocardless'), body),
       },
     };
   },

@@ -48,7 +48,7 @@ export const lemonsqueezy: Provider = {
   displayName: 'Lemon Squeezy',
 
   async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
   },
 
   normalize(request, receivedAt) {
@@ -103,7 +103,7 @@ export const lemonsqueezy: Provider = {
     const eventName = parsed.ok ? pickString(parsed.value, 'meta', 'event_name') : undefined;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'x-signature': headerHmacValue(SCHEME, signingSecret(config.secrets, 'lemonsqueezy'), body),
+      'x-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'lemonsqueezy'), body),
     };
     if (eventName !== undefined) headers['x-event-name'] = eventName;
     return { body, headers };

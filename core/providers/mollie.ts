@@ -180,7 +180,7 @@ export const mollie: Provider = {
   displayName: 'Mollie',
 
   async verify(request, config) {
-    if (isSigned(request)) return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    if (isSigned(request)) return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
     // Unsigned classic webhooks are accepted as a signal only: normalize marks them fetch_required.
     if (classicId(request.rawBody) !== undefined) return { ok: true };
     return refuse('missing_signature', 'the X-Mollie-Signature header is absent and the body is not a classic `id=…` webhook');
@@ -210,10 +210,10 @@ export const mollie: Provider = {
 
   sign(body, config): SignedRequest {
     // Without a next-gen secret the source takes classic webhooks, which carry no signature.
-    if (config.secrets.length === 0) return { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    if ((config.secrets ?? []).length === 0) return { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
     return {
       body,
-      headers: { 'content-type': 'application/json', 'x-mollie-signature': headerHmacValue(SCHEME, signingSecret(config.secrets, 'mollie'), body) },
+      headers: { 'content-type': 'application/json', 'x-mollie-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'mollie'), body) },
     };
   },
 

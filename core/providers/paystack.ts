@@ -93,7 +93,7 @@ function eventFields(event: string, kind: EventKind, data: unknown, receivedAt: 
 function secretKey(config: SourceConfig): string | undefined {
   // The signing secret is the secret API key itself; `apiKey` may name another one for confirm.
   if (typeof config.apiKey === 'string' && config.apiKey !== '') return config.apiKey;
-  return config.secrets[0];
+  return config.secrets?.[0];
 }
 
 export const paystack: Provider = {
@@ -101,7 +101,7 @@ export const paystack: Provider = {
   displayName: 'Paystack',
 
   async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
   },
 
   normalize(request, receivedAt) {
@@ -170,7 +170,7 @@ export const paystack: Provider = {
       body,
       headers: {
         'content-type': 'application/json',
-        'x-paystack-signature': headerHmacValue(SCHEME, signingSecret(config.secrets, 'paystack'), body),
+        'x-paystack-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'paystack'), body),
       },
     };
   },

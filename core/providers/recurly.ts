@@ -50,7 +50,8 @@ export const recurly: Provider = {
   displayName: 'Recurly',
 
   async verify(request, config, context) {
-    if (config.secrets.length === 0) return refuse('missing_secret', 'no secret is configured for this source');
+    const secrets = config.secrets ?? [];
+    if (secrets.length === 0) return refuse('missing_secret', 'no secret is configured for this source');
     const value = header(request.headers, 'recurly-signature');
     if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the recurly-signature header is absent');
     const [timestamp, ...hexes] = value.split(',').map((part) => part.trim());
@@ -67,7 +68,7 @@ export const recurly: Provider = {
       signatures.push(decoded);
     }
     const bytes = signedBytes(timestamp, request.rawBody);
-    return matchAny(config.secrets, signatures, (secret) => hmac('sha256', secret, bytes));
+    return matchAny(secrets, signatures, (secret) => hmac('sha256', secret, bytes));
   },
 
   normalize(request, receivedAt) {
@@ -109,9 +110,10 @@ export const recurly: Provider = {
   sign(body, config, now) {
     const timestamp = String(now.getTime());
     const bytes = signedBytes(timestamp, body);
-    signingSecret(config.secrets, 'recurly');
+    const secrets = config.secrets ?? [];
+    signingSecret(secrets, 'recurly');
     // Like Recurly during a key rotation: one signature per active key.
-    const signatures = config.secrets.map((secret) => hmac('sha256', secret, bytes).toString('hex'));
+    const signatures = secrets.map((secret) => hmac('sha256', secret, bytes).toString('hex'));
     return { body, headers: { 'content-type': 'application/json', 'recurly-signature': [timestamp, ...signatures].join(',') } };
   },
 

@@ -76,7 +76,7 @@ export const shopify: Provider = {
   displayName: 'Shopify',
 
   async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets, SCHEME);
+    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
   },
 
   normalize(request, receivedAt) {
@@ -140,7 +140,7 @@ export const shopify: Provider = {
       body,
       headers: {
         'content-type': 'application/json',
-        'x-shopify-hmac-sha256': headerHmacValue(SCHEME, signingSecret(config.secrets, 'shopify'), body),
+        'x-shopify-hmac-sha256': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'shopify'), body),
         'x-shopify-topic': topic,
         'x-shopify-webhook-id': randomUUID(),
         'x-shopify-triggered-at': now.toISOString(),
