@@ -10,6 +10,17 @@ import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { PaymentWebhookTrigger } from '../../nodes/PaymentWebhookTrigger/PaymentWebhookTrigger.node';
 import { startWebhookServer, type WebhookServer } from './support/webhook-server';
 
+/** braintree ships no type declarations: the members these tests use. */
+interface BraintreeSdk {
+  BraintreeGateway: new (config: { environment: unknown; merchantId: string; publicKey: string; privateKey: string }) => {
+    webhookTesting: { sampleNotification(kind: string, id: string): { bt_signature: string; bt_payload: string } };
+  };
+  Environment: { Sandbox: unknown };
+  WebhookNotification: { Kind: Record<'TransactionSettled' | 'DisputeOpened', string> };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const braintreeSdk = require('braintree') as BraintreeSdk;
+
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const fixture = (provider: string, name: string) => readFileSync(join(FIXTURES, provider, name));
 
@@ -174,6 +185,43 @@ describe('Payment Webhook Trigger: GoCardless batches', () => {
     const response = await post(server.url, tampered, { 'content-type': 'application/json', 'webhook-signature': signature });
     expect(response.status).toBe(401);
     expect(server.results).toEqual([{ noWebhookResponse: true }]);
+  });
+});
+
+describe('Payment Webhook Trigger: Braintree form bodies, made by the Braintree SDK', () => {
+  const keys = { publicKey: 'pub_4f8e2a', privateKey: 'priv_9c1d7b3e5a' };
+  const gateway = new braintreeSdk.BraintreeGateway({ environment: braintreeSdk.Environment.Sandbox, merchantId: 'merchant_1', ...keys });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const notification = (kind: string, id: string) =>
+    new URLSearchParams(gateway.webhookTesting.sampleNotification(kind, id)).toString();
+
+  it('reads the form body (bt_signature, bt_payload) and starts the workflow with the canonical event', async () => {
+    const server = await trigger('braintree', { secret: keys.privateKey, publicKey: keys.publicKey });
+    const body = notification(braintreeSdk.WebhookNotification.Kind.TransactionSettled, 'txn_4242');
+    expect((await post(server.url, body, form)).status).toBe(200);
+    const [item] = startedItems(server);
+    expect(item).toMatchObject({
+      provider: 'braintree',
+      type: 'transaction_settled',
+      kind: 'payment.succeeded',
+      paymentId: 'txn_4242',
+      amount: { minor: 10000, currency: 'USD' },
+      idempotencyKey: expect.stringMatching(/^braintree:transaction_settled:.+:txn_4242$/),
+    });
+  });
+
+  it('refuses a payload swapped under another notification\'s signature, and one signed with another private key', async () => {
+    const server = await trigger('braintree', { secret: keys.privateKey, publicKey: keys.publicKey });
+    const settled = new URLSearchParams(notification(braintreeSdk.WebhookNotification.Kind.TransactionSettled, 'txn_1'));
+    const disputed = new URLSearchParams(notification(braintreeSdk.WebhookNotification.Kind.DisputeOpened, 'dp_1'));
+    settled.set('bt_payload', disputed.get('bt_payload') ?? '');
+    expect((await post(server.url, settled.toString(), form)).status).toBe(401);
+
+    const stranger = new braintreeSdk.BraintreeGateway({ environment: braintreeSdk.Environment.Sandbox, merchantId: 'merchant_1', publicKey: keys.publicKey, privateKey: 'priv_someone_else' });
+    const forged = new URLSearchParams(stranger.webhookTesting.sampleNotification(braintreeSdk.WebhookNotification.Kind.TransactionSettled, 'txn_2'));
+    expect((await post(server.url, forged.toString(), form)).status).toBe(401);
+    expect(server.results).toEqual([{ noWebhookResponse: true }, { noWebhookResponse: true }]);
+    expect(JSON.stringify(server.logs)).not.toContain(keys.privateKey);
   });
 });
 
