@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 import { SqliteIdempotencyStore } from '../../../core/idempotency';
 import { idempotencyContract } from './contract';
@@ -66,5 +68,70 @@ describe('SqliteIdempotencyStore on a shared database file', () => {
     expect(await store.purgeExpired()).toBe(2);
     expect(await store.get('running')).toMatchObject({ state: 'claimed' });
     expect(database.prepare('SELECT COUNT(*) AS n FROM idempotency_keys').get()).toEqual({ n: 1 });
+  });
+});
+
+describe('SqliteIdempotencyStore across threads', () => {
+  // better-sqlite3 is synchronous, so claims from one thread never interleave. Real
+  // concurrency needs several threads, each with its own connection to the file.
+  const WORKER = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const Database = require(workerData.betterSqlite3);
+    const { SqliteIdempotencyStore } = require(workerData.storeModule);
+    const database = new Database(workerData.file, { timeout: 10000 });
+    const store = new SqliteIdempotencyStore({ database });
+    const start = new Int32Array(workerData.start);
+    Atomics.wait(start, 0, 0);
+    (async () => {
+      const statuses = [];
+      for (let i = 0; i < workerData.claims; i++) statuses.push((await store.claim(workerData.key, { leaseMs: 60000 })).status);
+      database.close();
+      parentPort.postMessage(statuses);
+    })();
+  `;
+
+  it('gives exactly one "new" to 200 claims of one key from 4 threads at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-idempotency-threads-'));
+    try {
+      // The workers load the store as plain JavaScript, transpiled from the same source.
+      for (const name of ['sqlite', 'types']) {
+        const source = readFileSync(join(__dirname, '../../../core/idempotency', `${name}.ts`), 'utf8');
+        const { outputText } = transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022 } });
+        writeFileSync(join(dir, `${name}.js`), outputText);
+      }
+      const file = join(dir, 'shared.db');
+      const setup = new Database(file);
+      setup.pragma('journal_mode = WAL');
+      new SqliteIdempotencyStore({ database: setup });
+      setup.close();
+
+      const start = new SharedArrayBuffer(4);
+      const workerData = {
+        betterSqlite3: require.resolve('better-sqlite3'),
+        storeModule: join(dir, 'sqlite.js'),
+        file,
+        key: 'stripe:evt_threads',
+        claims: 50,
+        start,
+      };
+      const workers = Array.from({ length: 4 }, () => new Worker(WORKER, { eval: true, workerData }));
+      const results = workers.map(
+        (worker) =>
+          new Promise<string[]>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      Atomics.store(new Int32Array(start), 0, 1);
+      Atomics.notify(new Int32Array(start), 0);
+      const statuses = (await Promise.all(results)).flat();
+
+      expect(statuses).toHaveLength(200);
+      expect(statuses.filter((status) => status === 'new')).toHaveLength(1);
+      expect(statuses.filter((status) => status === 'in_progress')).toHaveLength(199);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
