@@ -17,6 +17,7 @@ import { chargebee } from './chargebee';
 import { genericHmac } from './generic-hmac';
 import { paddle } from './paddle';
 import { adyen } from './adyen';
+import { braintree } from './braintree';
 
 const ALL: readonly Provider[] = [
   stripe,
@@ -34,6 +35,7 @@ const ALL: readonly Provider[] = [
   genericHmac,
   paddle,
   adyen,
+  braintree,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));
