@@ -85,7 +85,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const [, value, ttlMs] = reply;
     const completion = value === null ? undefined : parseCompletion(value);
     if (completion) return { status: 'duplicate', result: completion.result, completedAt: completion.completedAt };
-    // Held by someone else (or it expired between SET and GET: then it is claimable in a moment).
+    // Held by another claim: the script ran atomically, so GET and PTTL saw the key SET NX found.
     return { status: 'in_progress', leaseExpiresAt: now + Math.max(0, ttlMs) };
   }
 
