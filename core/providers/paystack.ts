@@ -90,9 +90,8 @@ function eventFields(event: string, kind: EventKind, data: unknown, receivedAt: 
   };
 }
 
+/** Paystack signs with the secret API key itself, so the first configured secret also fetches. */
 function secretKey(config: SourceConfig): string | undefined {
-  // The signing secret is the secret API key itself; `apiKey` may name another one for confirm.
-  if (typeof config.apiKey === 'string' && config.apiKey !== '') return config.apiKey;
   return config.secrets?.[0];
 }
 
