@@ -53,16 +53,13 @@ function shopifyHeader(headers: HeaderMap, name: string): string | undefined {
 function refundAmount(body: JsonObject): MoneyAmount | undefined {
   const transactions = pick(body, 'transactions');
   if (!Array.isArray(transactions)) return undefined;
-  let total: MoneyAmount | undefined;
-  for (const transaction of transactions) {
-    if (pickString(transaction, 'kind') !== 'refund' || pickString(transaction, 'status') === 'failure') continue;
-    const amount = decimalAmount(pickString(transaction, 'amount'), pickString(transaction, 'currency'));
-    if (amount === undefined) return undefined;
-    const sum: MoneyAmount | undefined = total === undefined ? amount : moneyOrUndefined(() => add(total as MoneyAmount, amount));
-    if (sum === undefined) return undefined;
-    total = sum;
-  }
-  return total;
+  const refunds = transactions
+    .filter((transaction) => pickString(transaction, 'kind') === 'refund' && pickString(transaction, 'status') !== 'failure')
+    .map((transaction) => decimalAmount(pickString(transaction, 'amount'), pickString(transaction, 'currency')));
+  // An unreadable part, or parts in different currencies, leave the total out rather than wrong.
+  if (refunds.length === 0 || refunds.includes(undefined)) return undefined;
+  const amounts = refunds as MoneyAmount[];
+  return moneyOrUndefined(() => amounts.slice(1).reduce(add, amounts[0]));
 }
 
 function amountOf(topic: string, body: JsonObject): MoneyAmount | undefined {
