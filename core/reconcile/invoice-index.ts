@@ -19,9 +19,7 @@ export interface InvoiceState {
   references: string[];
 }
 
-const SEP = '\u0000';
-const customerKey = (currency: string, customerId: string): string => currency + SEP + customerId;
-const amountKey = (currency: string, minor: number): string => currency + SEP + minor;
+const customerKey = (currency: string, customerId: string): string => `${currency}:${customerId}`;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -29,17 +27,13 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else list.push(value);
 }
 
-function addToSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) map.set(key, new Set([value]));
-  else set.add(value);
-}
-
-function removeFromSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
+/** Buckets are tiny (invoices due the same exact amount), so an array beats a Set here. */
+function remove<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) return;
+  const at = list.indexOf(value);
+  if (at >= 0) list.splice(at, 1);
+  if (list.length === 0) map.delete(key);
 }
 
 export class ReconcileInputError extends Error {
@@ -58,10 +52,10 @@ export class InvoiceIndex {
   readonly referenceLengths: number[];
   /** A customer's invoices in one currency, by due date: the block for scans. */
   private readonly byCustomer = new Map<string, InvoiceState[]>();
-  /** Open invoices by currency, customer and exact amount still due. */
-  private readonly byCustomerAmount = new Map<string, Set<InvoiceState>>();
-  /** Open invoices by currency and exact amount still due (fuzzy block when the customer is unknown). */
-  private readonly byAmount = new Map<string, Set<InvoiceState>>();
+  /** Open invoices by currency and customer, then by the exact amount still due (number keys hash fastest). */
+  private readonly byCustomerAmount = new Map<string, Map<number, InvoiceState[]>>();
+  /** Open invoices by currency, then exact amount still due (fuzzy block when the customer is unknown). */
+  private readonly byAmount = new Map<string, Map<number, InvoiceState[]>>();
 
   constructor(invoices: readonly OpenInvoice[], prefixes: readonly string[], minContainsLength: number) {
     const lengths = new Set<number>();
@@ -72,16 +66,16 @@ export class InvoiceIndex {
       const paid = invoice.amountPaid;
       const owed = subtract(invoice.amountDue, paid);
       const remaining = owed.minor > 0 ? owed : { minor: 0, currency: owed.currency };
-      // Both with and without the prefix: "INV300" is distinctive inside a memo where "300" is not.
-      const references = [...new Set([invoice.number, invoice.id].filter((v): v is string => !!v)
-        .flatMap((v) => [normalizeReference(v, prefixes), normalizeReference(v, [])]))]
-        .filter((reference) => reference !== '');
+      const number = invoice.number?.trim();
+      const numberForms = number ? normalizedForms(number, prefixes) : [];
+      const references = [...numberForms];
+      for (const form of normalizedForms(invoice.id, prefixes)) if (!references.includes(form)) references.push(form);
       const state: InvoiceState = { invoice, order, paid, remaining, references };
-      for (const key of new Set([invoice.id, invoice.number?.trim()])) if (key) push(this.byKey, key, state);
-      for (const reference of references) {
-        push(this.byReference, reference, state);
-        if (reference.length >= minContainsLength) lengths.add(reference.length);
-      }
+      push(this.byKey, invoice.id, state);
+      if (number && number !== invoice.id) push(this.byKey, number, state);
+      for (const reference of references) push(this.byReference, reference, state);
+      // Only invoice numbers are looked for inside memos: people type numbers, not internal ids.
+      for (const form of numberForms) if (form.length >= minContainsLength) lengths.add(form.length);
       if (invoice.customerId) push(this.byCustomer, customerKey(remaining.currency, invoice.customerId), state);
       this.indexAmount(state);
     });
@@ -103,11 +97,11 @@ export class InvoiceIndex {
   }
 
   withCustomerAmount(amount: MoneyAmount, customerId: string): readonly InvoiceState[] {
-    return [...(this.byCustomerAmount.get(customerKey(amount.currency, customerId) + SEP + amount.minor) ?? [])];
+    return [...(this.byCustomerAmount.get(customerKey(amount.currency, customerId))?.get(amount.minor) ?? [])];
   }
 
   withAmount(amount: MoneyAmount): readonly InvoiceState[] {
-    return [...(this.byAmount.get(amountKey(amount.currency, amount.minor)) ?? [])];
+    return [...(this.byAmount.get(amount.currency)?.get(amount.minor) ?? [])];
   }
 
   /** Records a payment on the invoice and moves it in the amount indexes. */
@@ -120,17 +114,38 @@ export class InvoiceIndex {
 
   private indexAmount(state: InvoiceState): void {
     if (state.remaining.minor <= 0) return;
-    addToSet(this.byAmount, amountKey(state.remaining.currency, state.remaining.minor), state);
+    push(inner(this.byAmount, state.remaining.currency), state.remaining.minor, state);
     const customerId = state.invoice.customerId;
-    if (customerId) addToSet(this.byCustomerAmount, customerKey(state.remaining.currency, customerId) + SEP + state.remaining.minor, state);
+    if (customerId) push(inner(this.byCustomerAmount, customerKey(state.remaining.currency, customerId)), state.remaining.minor, state);
   }
 
   private unindexAmount(state: InvoiceState): void {
     if (state.remaining.minor <= 0) return;
-    removeFromSet(this.byAmount, amountKey(state.remaining.currency, state.remaining.minor), state);
+    const byAmount = this.byAmount.get(state.remaining.currency);
+    if (byAmount) remove(byAmount, state.remaining.minor, state);
     const customerId = state.invoice.customerId;
-    if (customerId) removeFromSet(this.byCustomerAmount, customerKey(state.remaining.currency, customerId) + SEP + state.remaining.minor, state);
+    const byCustomer = customerId ? this.byCustomerAmount.get(customerKey(state.remaining.currency, customerId)) : undefined;
+    if (byCustomer) remove(byCustomer, state.remaining.minor, state);
   }
+}
+
+function inner<V>(map: Map<string, Map<number, V>>, key: string): Map<number, V> {
+  let found = map.get(key);
+  if (found === undefined) {
+    found = new Map();
+    map.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * A number or id normalized with and without its prefix: "INV300" is distinctive inside a
+ * memo where "300" is not.
+ */
+function normalizedForms(value: string, prefixes: readonly string[]): string[] {
+  const stripped = normalizeReference(value, prefixes);
+  const whole = normalizeReference(value, []);
+  return [stripped, whole].filter((form, index, forms) => form !== '' && forms.indexOf(form) === index);
 }
 
 /** Earliest due date first (undated last), then input order. */

@@ -70,9 +70,9 @@ export const recoveryProperties: INodeProperties[] = [
         displayName: 'Max Retries per Card in 30 Days',
         name: 'maxRetriesIn30Days',
         type: 'number',
-        typeOptions: { minValue: 0, maxValue: 15 },
+        typeOptions: { minValue: 0, maxValue: 20 },
         default: 15,
-        description: 'Visa charges fees beyond 15 retries of one card in 30 days',
+        description: 'Visa charges a fee for each retry of one card beyond its limit in 30 days (15 in the rules this default follows; check your acquirer for the current figure)',
       },
       {
         displayName: 'Wait After Technical Errors (Minutes)',
