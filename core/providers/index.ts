@@ -18,6 +18,7 @@ import { genericHmac } from './generic-hmac';
 import { paddle } from './paddle';
 import { adyen } from './adyen';
 import { braintree } from './braintree';
+import { paypal } from './paypal';
 
 const ALL: readonly Provider[] = [
   stripe,
@@ -36,6 +37,7 @@ const ALL: readonly Provider[] = [
   paddle,
   adyen,
   braintree,
+  paypal,
 ];
 
 const byId = new Map(ALL.map((provider) => [provider.id, provider]));
