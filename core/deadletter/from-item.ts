@@ -56,6 +56,21 @@ export function failureFromErrorTrigger(item: Json): { origin: FailureOrigin; er
 }
 
 /**
+ * Where and why it failed, read from an execution as n8n's own "Get Execution" node (with
+ * details) returns it: `{ id, workflowId, data: { resultData: { error, lastNodeExecuted } } }`.
+ */
+export function failureFromExecution(item: Json): { origin: FailureOrigin; error: NewDeadLetter['error'] } | undefined {
+  const data = isObject(item.data) ? item.data : undefined;
+  const result = data && isObject(data.resultData) ? data.resultData : undefined;
+  if (!result || !isObject(result.error)) return undefined;
+  const workflowData = isObject(item.workflowData) ? item.workflowData : {};
+  return failureFromErrorTrigger({
+    execution: { id: item.id, error: result.error, lastNodeExecuted: result.lastNodeExecuted },
+    workflow: { id: item.workflowId ?? workflowData.id, name: workflowData.name },
+  });
+}
+
+/**
  * The first canonical event found inside a value, breadth first: the item itself, its
  * `event` field, or deeper (for example in execution data fetched with n8n's own node).
  */
@@ -94,7 +109,7 @@ export function deadLetterFromItem(item: unknown, options: FromItemOptions = {})
         : 'The item holds no payment event (an object with id, provider, kind, idempotencyKey, ...). Map it in the Event field.',
     );
   }
-  const failure = isObject(item) && isErrorTriggerItem(item) ? failureFromErrorTrigger(item) : undefined;
+  const failure = !isObject(item) ? undefined : isErrorTriggerItem(item) ? failureFromErrorTrigger(item) : failureFromExecution(item);
   const origin = { ...failure?.origin, ...(options.replayUrl ? { replayUrl: options.replayUrl } : {}) };
   const message = options.errorMessage ?? failure?.error.message ?? errorMessageOf(item);
   return {

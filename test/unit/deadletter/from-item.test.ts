@@ -57,3 +57,29 @@ describe('dead letters from workflow items', () => {
     expect(findPaymentEvent({ wrapper: { raw: event } })).toBeUndefined();
   });
 });
+
+describe("dead letters from an execution fetched with n8n's Get Execution", () => {
+  it('reads the workflow, failed node and error from the execution', () => {
+    const event = paymentEvent({ id: 'evt_exec', idempotencyKey: 'stripe:evt_exec' });
+    // The shape of n8n's public API execution with includeData, as its "Get Execution" node outputs it.
+    const execution = {
+      id: '2',
+      finished: false,
+      mode: 'webhook',
+      status: 'error',
+      workflowId: 'PayFulfil0000001',
+      data: {
+        resultData: {
+          runData: { 'Payment received': [{ data: { main: [[{ json: event }]] } }] },
+          lastNodeExecuted: 'Create shipment',
+          error: executionFailure.execution.error,
+        },
+      },
+    };
+    expect(deadLetterFromItem(execution)).toMatchObject({
+      event,
+      origin: { workflowId: 'PayFulfil0000001', executionId: '2', node: 'Create shipment' },
+      error: { message: 'The service refused the connection - perhaps it is offline', code: 'ECONNREFUSED' },
+    });
+  });
+});
