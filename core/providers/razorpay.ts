@@ -76,7 +76,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   const subscription = entity(body, 'subscription');
   // Without the header (a replayed body, an old integration) the id is derived: documented.
   const id =
-    header(request.headers, 'x-razorpay-event-id') ??
+    header(request.headers, 'x-razorpay-event-id')?.trim() ||
     derivedId(type, pickString(subject, 'id'), pickString(body, 'created_at'));
   const failed = type === 'payment.failed';
   const event = canonicalEvent(

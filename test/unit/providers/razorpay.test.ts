@@ -81,8 +81,9 @@ describe('razorpay normalize', () => {
     });
   });
 
-  it('derives an id from event, entity id and created_at when the header is missing', () => {
+  it('derives an id from event, entity id and created_at when the header is missing or blank', () => {
     expect(normalized('payment.captured.json', {}).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
+    expect(normalized('payment.captured.json', { 'x-razorpay-event-id': ' ' }).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
   });
 
   it('keeps the error of a failed payment, and reads KWD in fils (three decimals)', () => {
