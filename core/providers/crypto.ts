@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { HeaderMap, Refusal, RefusalReason, SourceConfig, VerifyResult } from './types';
+import type { HeaderMap, Refusal, RefusalReason, SourceConfig, VerifyResult, WebhookRequest } from './types';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
@@ -198,4 +198,65 @@ export function decodeDigests(
   const digests = decoded.filter((entry): entry is Buffer => Buffer.isBuffer(entry));
   if (digests.length > 0) return digests;
   return decoded.find((entry): entry is Refusal => !Buffer.isBuffer(entry)) ?? refuse('missing_signature', `${source} carries no signature`);
+}
+
+/**
+ * Tries every secret against every signature, then checks the timestamp: checked in that
+ * order, a stale timestamp is only reported for an otherwise genuine request.
+ */
+export function matchThenCheckTime(
+  config: SourceConfig,
+  signatures: readonly Buffer[],
+  compute: (secret: string) => Buffer,
+  timestampSeconds: number,
+  now: Date,
+): VerifyResult {
+  const matched = matchAny(config.secrets ?? [], signatures, compute);
+  if (!matched.ok) return matched;
+  const fresh = checkTimestamp(timestampSeconds, now, toleranceSeconds(config));
+  return fresh.ok ? matched : fresh;
+}
+
+/**
+ * A `key=value` signature header with one timestamp and one or more HMACs over a template of
+ * the timestamp and the body: Stripe's `t=…,v1=…` and Paddle's `ts=…;h1=…`.
+ */
+export interface TimedHeaderScheme {
+  /** The header name, as the gateway documents it (looked up case-insensitively). */
+  header: string;
+  separator: string;
+  timestampKey: string;
+  signatureKey: string;
+  algorithm: HmacAlgorithm;
+  encoding: SignatureEncoding;
+  /** The bytes signed for a timestamp and body. */
+  signedBytes(timestamp: string, rawBody: Buffer): Buffer;
+}
+
+export function verifyTimedHeader(
+  request: WebhookRequest,
+  config: SourceConfig,
+  now: Date,
+  scheme: TimedHeaderScheme,
+): VerifyResult {
+  const value = header(request.headers, scheme.header);
+  if (value === undefined || value.trim() === '') return refuse('missing_signature', `the ${scheme.header} header is absent`);
+  const pairs = keyValueList(value, scheme.separator);
+  const timestamps = pairs.filter((pair) => pair.key === scheme.timestampKey).map((pair) => pair.value);
+  if (timestamps.length !== 1 || !/^\d+$/.test(timestamps[0])) {
+    return refuse('malformed_signature', `the ${scheme.header} header needs exactly one numeric ${scheme.timestampKey}= element`);
+  }
+  const values = pairs.filter((pair) => pair.key === scheme.signatureKey).map((pair) => pair.value);
+  if (values.length === 0) return refuse('malformed_signature', `the ${scheme.header} header has no ${scheme.signatureKey}= signature`);
+  const signatures = decodeDigests(values, scheme.encoding, scheme.algorithm, `the ${scheme.header} ${scheme.signatureKey} element`);
+  if (!Array.isArray(signatures)) return signatures;
+  const signed = scheme.signedBytes(timestamps[0], request.rawBody);
+  return matchThenCheckTime(config, signatures, (secret) => hmac(scheme.algorithm, secret, signed), Number(timestamps[0]), now);
+}
+
+/** The header value the gateway would send for these bytes, signed at `now`. */
+export function timedHeaderValue(scheme: TimedHeaderScheme, secret: string, body: Buffer, now: Date): string {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature = hmac(scheme.algorithm, secret, scheme.signedBytes(timestamp, body)).toString(scheme.encoding);
+  return `${scheme.timestampKey}=${timestamp}${scheme.separator}${scheme.signatureKey}=${signature}`;
 }

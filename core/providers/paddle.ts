@@ -3,17 +3,7 @@
  * keyed with the notification destination's `pdl_ntfset_…` secret as UTF-8.
  */
 import type { EventKind, PaymentEvent } from '../event';
-import {
-  checkTimestamp,
-  decodeDigests,
-  header,
-  hmac,
-  keyValueList,
-  matchAny,
-  refuse,
-  signingSecret,
-  toleranceSeconds,
-} from './crypto';
+import { signingSecret, timedHeaderValue, verifyTimedHeader, type TimedHeaderScheme } from './crypto';
 import {
   canonicalEvent,
   isoTime,
@@ -45,9 +35,15 @@ const ADJUSTMENT_ACTIONS: Readonly<Record<string, EventKind>> = {
   chargeback_reverse: 'dispute.closed',
 };
 
-function signedPayload(timestamp: string, rawBody: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${timestamp}:`, 'utf8'), rawBody]);
-}
+const SCHEME: TimedHeaderScheme = {
+  header: 'Paddle-Signature',
+  separator: ';',
+  timestampKey: 'ts',
+  signatureKey: 'h1',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  signedBytes: (timestamp, rawBody) => Buffer.concat([Buffer.from(`${timestamp}:`, 'utf8'), rawBody]),
+};
 
 /**
  * The window defaults to the same 300 s as Stripe and Standard Webhooks, not the SDK's 5 s:
@@ -55,22 +51,7 @@ function signedPayload(timestamp: string, rawBody: Buffer): Buffer {
  * genuine deliveries, and the idempotency key already stops a replay inside the window.
  */
 async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
-  const value = header(request.headers, 'paddle-signature');
-  if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the Paddle-Signature header is absent');
-  const pairs = keyValueList(value, ';');
-  const timestamps = pairs.filter((pair) => pair.key === 'ts').map((pair) => pair.value);
-  if (timestamps.length !== 1 || !/^\d+$/.test(timestamps[0])) {
-    return refuse('malformed_signature', 'the Paddle-Signature header needs exactly one numeric ts= element');
-  }
-  const h1 = pairs.filter((pair) => pair.key === 'h1').map((pair) => pair.value);
-  if (h1.length === 0) return refuse('malformed_signature', 'the Paddle-Signature header has no h1= signature');
-  const signatures = decodeDigests(h1, 'hex', 'sha256', 'the Paddle-Signature h1 element');
-  if (!Array.isArray(signatures)) return signatures;
-  const payload = signedPayload(timestamps[0], request.rawBody);
-  const matched = matchAny(config.secrets ?? [], signatures, (secret) => hmac('sha256', secret, payload));
-  if (!matched.ok) return matched;
-  const fresh = checkTimestamp(Number(timestamps[0]), context.now, toleranceSeconds(config));
-  return fresh.ok ? matched : fresh;
+  return verifyTimedHeader(request, config, context.now, SCHEME);
 }
 
 function kindOf(type: string, data: JsonObject): EventKind {
@@ -134,10 +115,8 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const secret = signingSecret(config.secrets ?? [], 'paddle');
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  const signature = hmac('sha256', secret, signedPayload(timestamp, body)).toString('hex');
-  return { body, headers: { 'content-type': 'application/json', 'paddle-signature': `ts=${timestamp};h1=${signature}` } };
+  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets ?? [], 'paddle'), body, now);
+  return { body, headers: { 'content-type': 'application/json', 'paddle-signature': signature } };
 }
 
 const TOTALS = { subtotal: '2000', tax: '400', total: '2400', grand_total: '2400', fee: '170', earnings: '1830', currency_code: 'USD' };

@@ -5,16 +5,7 @@
  * Svix sends the same headers named `svix-*`; either set is read.
  */
 import { EVENT_KINDS, validateEvent, type EventKind } from '../event';
-import {
-  checkTimestamp,
-  decodeDigests,
-  header,
-  hmac,
-  matchAny,
-  refuse,
-  signingSecret,
-  toleranceSeconds,
-} from './crypto';
+import { decodeDigests, header, hmac, matchThenCheckTime, refuse, signingSecret } from './crypto';
 import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString, stableTestId } from './payload';
 import type {
   HeaderMap,
@@ -69,10 +60,7 @@ async function verify(request: WebhookRequest, config: SourceConfig, context: Pr
   const signatures = decodeDigests(v1, 'base64', 'sha256', 'the webhook-signature v1 entry');
   if (!Array.isArray(signatures)) return signatures;
   const content = signedContent(message.id, message.timestamp.trim(), request.rawBody);
-  const matched = matchAny(config.secrets ?? [], signatures, (secret) => hmac('sha256', signingKey(secret), content));
-  if (!matched.ok) return matched;
-  const fresh = checkTimestamp(Number(message.timestamp), context.now, toleranceSeconds(config));
-  return fresh.ok ? matched : fresh;
+  return matchThenCheckTime(config, signatures, (secret) => hmac('sha256', signingKey(secret), content), Number(message.timestamp), context.now);
 }
 
 function isEventKind(value: unknown): value is EventKind {

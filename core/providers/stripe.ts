@@ -4,17 +4,7 @@
  * endpoint secret is rolled, so every v1 is tried against every configured secret.
  */
 import type { EventKind, PaymentEvent } from '../event';
-import {
-  checkTimestamp,
-  decodeDigests,
-  header,
-  hmac,
-  keyValueList,
-  matchAny,
-  refuse,
-  signingSecret,
-  toleranceSeconds,
-} from './crypto';
+import { signingSecret, timedHeaderValue, verifyTimedHeader, type TimedHeaderScheme } from './crypto';
 import {
   canonicalEvent,
   isoTime,
@@ -30,7 +20,15 @@ import {
 } from './payload';
 import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
 
-const SIGNATURE_HEADER = 'stripe-signature';
+const SCHEME: TimedHeaderScheme = {
+  header: 'Stripe-Signature',
+  separator: ',',
+  timestampKey: 't',
+  signatureKey: 'v1',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  signedBytes: (timestamp, rawBody) => Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]),
+};
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   'payment_intent.succeeded': 'payment.succeeded',
@@ -52,28 +50,8 @@ const KINDS: Readonly<Record<string, EventKind>> = {
   'payout.paid': 'payout.paid',
 };
 
-function signedPayload(timestamp: string, rawBody: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]);
-}
-
 async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
-  const value = header(request.headers, SIGNATURE_HEADER);
-  if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the Stripe-Signature header is absent');
-  const pairs = keyValueList(value, ',');
-  const timestamps = pairs.filter((pair) => pair.key === 't').map((pair) => pair.value);
-  if (timestamps.length !== 1 || !/^\d+$/.test(timestamps[0])) {
-    return refuse('malformed_signature', 'the Stripe-Signature header needs exactly one numeric t= element');
-  }
-  const v1 = pairs.filter((pair) => pair.key === 'v1').map((pair) => pair.value);
-  if (v1.length === 0) return refuse('malformed_signature', 'the Stripe-Signature header has no v1= signature');
-  const signatures = decodeDigests(v1, 'hex', 'sha256', 'the Stripe-Signature v1 element');
-  if (!Array.isArray(signatures)) return signatures;
-  const payload = signedPayload(timestamps[0], request.rawBody);
-  const matched = matchAny(config.secrets ?? [], signatures, (secret) => hmac('sha256', secret, payload));
-  if (!matched.ok) return matched;
-  // Checked after the signature, so a stale timestamp is only reported for a genuine request.
-  const fresh = checkTimestamp(Number(timestamps[0]), context.now, toleranceSeconds(config));
-  return fresh.ok ? matched : fresh;
+  return verifyTimedHeader(request, config, context.now, SCHEME);
 }
 
 /** The Stripe id of a field that is either an id string or an expanded object. */
@@ -196,10 +174,8 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const secret = signingSecret(config.secrets ?? [], 'stripe');
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  const signature = hmac('sha256', secret, signedPayload(timestamp, body)).toString('hex');
-  return { body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` } };
+  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets ?? [], 'stripe'), body, now);
+  return { body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } };
 }
 
 /** One realistic object per kind, in Stripe's shapes, for `send-test-event`. */
