@@ -17,6 +17,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   providerMinorAmount,
   type JsonObject,
@@ -61,15 +62,11 @@ function keyBytes(secret: string): Buffer {
   return HEX_KEY.test(key) ? Buffer.from(key, 'hex') : Buffer.alloc(0);
 }
 
-function asObject(value: unknown): JsonObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
-
 /** The items of a standard notification, or undefined when the body is not one. */
 function notificationItems(body: JsonObject): JsonObject[] | undefined {
   const items = body.notificationItems;
   if (!Array.isArray(items)) return undefined;
-  const found = items.map((entry) => asObject(pick(entry, 'NotificationRequestItem')));
+  const found = items.map((entry) => pickObject(entry, 'NotificationRequestItem'));
   return found.every((item): item is JsonObject => item !== undefined) ? found : undefined;
 }
 
@@ -162,7 +159,7 @@ function itemEvent(item: JsonObject, live: boolean | undefined, receivedAt: Date
   const success = text(item.success);
   const psp = text(item.pspReference);
   const kind = kindOf(item);
-  const data = asObject(item.additionalData) ?? {};
+  const data = pickObject(item.additionalData) ?? {};
   return canonicalEvent(
     {
       id: derivedId(psp, code, success),
@@ -194,9 +191,9 @@ function itemEvent(item: JsonObject, live: boolean | undefined, receivedAt: Date
  */
 function platformEvent(body: JsonObject, receivedAt: Date): PaymentEvent | undefined {
   const type = pickString(body, 'type');
-  const data = asObject(body.data);
+  const data = pickObject(body.data);
   if (type === undefined || data === undefined) return undefined;
-  const subject = Object.values(data).map(asObject).find((value) => pickString(value, 'id') !== undefined);
+  const subject = Object.values(data).map((value) => pickObject(value)).find((value) => pickString(value, 'id') !== undefined);
   const when = pickString(body, 'timestamp') ?? pickString(body, 'createdAt');
   return canonicalEvent(
     {
@@ -245,7 +242,7 @@ function sign(body: Buffer, config: SourceConfig): SignedRequest {
     return { body, headers: { 'content-type': 'application/json', HmacSignature: hmac('sha256', key, body).toString('base64') } };
   }
   for (const item of items) {
-    item.additionalData = { ...(asObject(item.additionalData) ?? {}), hmacSignature: itemHmac(key, item).toString('base64') };
+    item.additionalData = { ...(pickObject(item.additionalData) ?? {}), hmacSignature: itemHmac(key, item).toString('base64') };
   }
   return { body: Buffer.from(JSON.stringify(parsed.value)), headers: { 'content-type': 'application/json' } };
 }
@@ -275,7 +272,7 @@ function example(kind: EventKind, now: Date): Buffer {
     reason: '',
     success,
     ...extra,
-    additionalData: { shopperReference: 'shopper-42', ...(asObject(extra?.additionalData) ?? {}) },
+    additionalData: { shopperReference: 'shopper-42', ...(pickObject(extra?.additionalData) ?? {}) },
   };
   return Buffer.from(JSON.stringify({ live: 'false', notificationItems: [{ NotificationRequestItem: item }] }));
 }

@@ -12,6 +12,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   providerMinorAmount,
   type JsonObject,
@@ -77,11 +78,10 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   const body = parsed.value;
   const id = pickString(body, 'event_id');
   const type = pickString(body, 'event_type');
-  const found = pick(body, 'data');
-  if (id === undefined || type === undefined || found === null || typeof found !== 'object' || Array.isArray(found)) {
+  const data = pickObject(body, 'data');
+  if (id === undefined || type === undefined || data === undefined) {
     return malformedBody('a Paddle notification needs event_id, event_type and data');
   }
-  const data = found as JsonObject;
   const entity = type.split('.')[0];
   const kind = kindOf(type, data);
   const payment = pick(data, 'payments', 0);

@@ -146,6 +146,12 @@ export async function fetchJsonObject(
   return parsed;
 }
 
+/** A nested JSON object (not an array, not null) by path, or undefined. */
+export function pickObject(value: unknown, ...path: Array<string | number>): JsonObject | undefined {
+  const found = pick(value, ...path);
+  return found !== null && typeof found === 'object' && !Array.isArray(found) ? (found as JsonObject) : undefined;
+}
+
 /** The refusal normalize() returns for a body it cannot read. */
 export function malformedBody(detail: string): Extract<NormalizeResult, { ok: false }> {
   return { ok: false, reason: 'malformed_body', detail };

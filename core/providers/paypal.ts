@@ -26,6 +26,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   type JsonObject,
 } from './payload';
@@ -458,11 +459,10 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   const body = parsed.value;
   const id = pickString(body, 'id');
   const type = pickString(body, 'event_type');
-  const found = pick(body, 'resource');
-  if (id === undefined || type === undefined || found === null || typeof found !== 'object' || Array.isArray(found)) {
+  const resource = pickObject(body, 'resource');
+  if (id === undefined || type === undefined || resource === undefined) {
     return malformedBody('a PayPal event needs id, event_type and resource');
   }
-  const resource = found as JsonObject;
   const kind = kindFrom(KINDS, type);
   const isSubscription = type.startsWith('BILLING.SUBSCRIPTION.');
   const event = canonicalEvent(

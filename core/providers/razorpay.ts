@@ -13,6 +13,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   providerMinorAmount,
   stableTestId,
@@ -47,8 +48,7 @@ async function verify(request: WebhookRequest, config: SourceConfig): Promise<Ve
 
 /** `payload.<name>.entity`, where Razorpay puts each object an event contains. */
 function entity(body: JsonObject, name: string): JsonObject | undefined {
-  const found = pick(body, 'payload', name, 'entity');
-  return found !== null && typeof found === 'object' && !Array.isArray(found) ? (found as JsonObject) : undefined;
+  return pickObject(body, 'payload', name, 'entity');
 }
 
 /** The object the event is about: the dispute for `payment.dispute.*`, else the type's first word. */

@@ -15,6 +15,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   providerMinorAmount,
   type JsonObject,
@@ -98,8 +99,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   if (id === undefined || type === undefined || dataType === undefined) {
     return malformedBody('a Square event needs event_id, type and data.type');
   }
-  const found = pick(body, 'data', 'object', dataType);
-  const object = found !== null && typeof found === 'object' && !Array.isArray(found) ? (found as JsonObject) : undefined;
+  const object = pickObject(body, 'data', 'object', dataType);
   const kind = kindOf(type, object);
   const recipient = pick(object, 'primary_recipient');
   const sourceType = pickString(object, 'source_type');

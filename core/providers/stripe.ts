@@ -14,6 +14,7 @@ import {
   parseJsonObject,
   pick,
   pickNumber,
+  pickObject,
   pickString,
   providerMinorAmount,
   type JsonObject,
@@ -142,11 +143,8 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   const body = parsed.value;
   const id = pickString(body, 'id');
   const type = pickString(body, 'type');
-  const object = pick(body, 'data', 'object');
-  if (id === undefined || type === undefined || object === null || typeof object !== 'object' || Array.isArray(object)) {
-    return malformedBody('a Stripe event needs id, type and data.object');
-  }
-  const data = object as JsonObject;
+  const data = pickObject(body, 'data', 'object');
+  if (id === undefined || type === undefined || data === undefined) return malformedBody('a Stripe event needs id, type and data.object');
   const amount = amountOf(type, data);
   const event = canonicalEvent(
     {
