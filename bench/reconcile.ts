@@ -62,7 +62,7 @@ function generate(size: number): { invoices: OpenInvoice[]; payments: Payment[] 
   return { invoices, payments };
 }
 
-interface Run {
+export interface ReconcileBenchRun {
   size: number;
   indexMs: number;
   matchMs: number;
@@ -73,7 +73,7 @@ interface Run {
   tiers: Partial<Record<Tier, number>>;
 }
 
-function measure(size: number): Run {
+function measure(size: number): ReconcileBenchRun {
   const { invoices, payments } = generate(size);
   (globalThis as { gc?: () => void }).gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -81,8 +81,8 @@ function measure(size: number): Run {
   const t0 = process.hrtime.bigint();
   const reconciler = new Reconciler(invoices, { toleranceMinor: 50, toleranceBps: 10 });
   const t1 = process.hrtime.bigint();
-  const outcomes: Run['outcomes'] = {};
-  const tiers: Run['tiers'] = {};
+  const outcomes: ReconcileBenchRun['outcomes'] = {};
+  const tiers: ReconcileBenchRun['tiers'] = {};
   for (const payment of payments) {
     const result = reconciler.reconcile(payment);
     outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
@@ -95,27 +95,34 @@ function measure(size: number): Run {
   return { size, indexMs: Number(t1 - t0) / 1e6, matchMs: Number(t2 - t1) / 1e6, cpuMs, heapMb, outcomes, tiers };
 }
 
-const sizesArg = process.argv.find((arg) => arg.startsWith('--sizes='));
-const sizes = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : [10_000, 100_000, 1_000_000];
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-
-measure(2_000); // warm up the JIT so the first size is not penalised
-console.log(`Node ${process.version}, ${process.platform}/${process.arch}`);
-console.log(`Load average at start: ${loadavg().map((n) => n.toFixed(1)).join(' ')} (${cpus().length} cores)`);
-console.log('| payments x invoices | index (ms) | match (ms) | total (ms) | CPU (ms) | µs per payment | heap (MB) |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-const runs = sizes.map((size) => {
-  const run = measure(size);
-  const total = run.indexMs + run.matchMs;
-  console.log(`| ${fmt(size)} | ${fmt(run.indexMs)} | ${fmt(run.matchMs)} | ${fmt(total)} | ${fmt(run.cpuMs)} | ${(total * 1000 / size).toFixed(1)} | ${fmt(run.heapMb)} |`);
-  return run;
-});
-for (const run of runs.slice(1)) {
-  const first = runs[0];
-  const growth = (run.indexMs + run.matchMs) / (first.indexMs + first.matchMs);
-  const cpuGrowth = run.cpuMs / first.cpuMs;
-  console.log(`\n${fmt(first.size)} -> ${fmt(run.size)}: ${(run.size / first.size).toFixed(0)}x the data took ${growth.toFixed(1)}x the time (${cpuGrowth.toFixed(1)}x the CPU time)`);
+/** Runs the sizes in order after a warm-up; also used by the benchmark harness. */
+export function benchReconcileSizes(sizes: readonly number[]): ReconcileBenchRun[] {
+  measure(2_000); // warm up the JIT so the first size is not penalised
+  return sizes.map(measure);
 }
-const last = runs[runs.length - 1];
-console.log(`\nOutcomes at ${fmt(last.size)}: ${JSON.stringify(last.outcomes)}`);
-console.log(`Tiers at ${fmt(last.size)}: ${JSON.stringify(last.tiers)}`);
+
+function printTable(runs: ReconcileBenchRun[]): void {
+  const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  console.log(`Node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`Load average at start: ${loadavg().map((n) => n.toFixed(1)).join(' ')} (${cpus().length} cores)`);
+  console.log('| payments x invoices | index (ms) | match (ms) | total (ms) | CPU (ms) | µs per payment | heap (MB) |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const run of runs) {
+    const total = run.indexMs + run.matchMs;
+    console.log(`| ${fmt(run.size)} | ${fmt(run.indexMs)} | ${fmt(run.matchMs)} | ${fmt(total)} | ${fmt(run.cpuMs)} | ${(total * 1000 / run.size).toFixed(1)} | ${fmt(run.heapMb)} |`);
+  }
+  const [first] = runs;
+  for (const run of runs.slice(1)) {
+    const growth = (run.indexMs + run.matchMs) / (first.indexMs + first.matchMs);
+    console.log(`\n${fmt(first.size)} -> ${fmt(run.size)}: ${(run.size / first.size).toFixed(0)}x the data took ${growth.toFixed(1)}x the time (${(run.cpuMs / first.cpuMs).toFixed(1)}x the CPU time)`);
+  }
+  const last = runs[runs.length - 1];
+  console.log(`\nOutcomes at ${fmt(last.size)}: ${JSON.stringify(last.outcomes)}`);
+  console.log(`Tiers at ${fmt(last.size)}: ${JSON.stringify(last.tiers)}`);
+}
+
+if (require.main === module) {
+  const sizesArg = process.argv.find((arg) => arg.startsWith('--sizes='));
+  const sizes = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : [10_000, 100_000, 1_000_000];
+  printTable(benchReconcileSizes(sizes));
+}
