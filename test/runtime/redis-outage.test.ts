@@ -17,7 +17,7 @@ import {
  * appendonly as production Redis must): ingress answers 503 and never 200 while it is away,
  * and once it is back every event accepted before is delivered.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 const dir = tempDir();
 let redis: TestRedis;
@@ -78,7 +78,7 @@ it('answers 503, never 200, while Redis is down, and delivers everything accepte
       return before.every((result) => delivered.has(result.id));
     },
     'every event accepted before the outage to be delivered',
-    40_000,
+    60_000,
   );
 
   // Once the runtime reports ready again, the gateway's retries are accepted.

@@ -86,9 +86,11 @@ export class RedisStorage implements RuntimeStorage {
             [PLANNED]: (_attempts: number, error: Error) =>
               error instanceof PlannedRetry ? error.delayMs : UNEXPECTED_FAILURE_DELAY_MS,
           },
-          // Deliveries are bounded by their timeout, far below the lock; a stalled job (its
-          // worker died) is handed out again however often that happens.
-          lockDuration: 60_000,
+          // The lock is renewed while a delivery runs, so it only has to outlive a renewal.
+          // A job whose worker died or lost Redis mid-delivery is handed out again once its
+          // lock lapses: within lockDuration + stalledInterval, however often that happens.
+          lockDuration: 15_000,
+          stalledInterval: 5_000,
           maxStalledCount: UNBOUNDED_ATTEMPTS,
         },
       });
