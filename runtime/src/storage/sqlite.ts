@@ -17,6 +17,9 @@ import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type RuntimeSt
  * time. Every transition checks the state it leaves, so a delivery is marked once.
  */
 const IDLE_POLL_MS = 250;
+/** Finished deliveries are kept this long for inspection, then pruned (dead letters keep their own copy). */
+const KEEP_FINISHED_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 interface LeasedRow {
   seq: number;
@@ -35,7 +38,11 @@ export class SqliteStorage implements RuntimeStorage {
   readonly riskWindows = new MemoryRiskWindowStore();
 
   private readonly db: Database;
-  private readonly statements: Record<'insertEvent' | 'insertDelivery' | 'requeue' | 'lease' | 'ack' | 'retry' | 'backlog', Statement>;
+  private readonly statements: Record<
+    'insertEvent' | 'insertDelivery' | 'requeue' | 'lease' | 'ack' | 'retry' | 'backlog' | 'pruneDeliveries' | 'pruneEvents',
+    Statement
+  >;
+  private lastPrune = 0;
   private consuming?: { options: ConsumeOptions; inFlight: Map<string, number>; loop: Promise<void> };
   private readonly running = new Set<Promise<void>>();
   private wake?: () => void;
@@ -59,6 +66,7 @@ export class SqliteStorage implements RuntimeStorage {
         lane_rank INTEGER NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'delivered')),
         attempts INTEGER NOT NULL DEFAULT 0,
+        -- queued: when it is due; delivered: when it finished (for pruning)
         due_at INTEGER NOT NULL,
         last_error TEXT,
         UNIQUE (event_key, destination)
@@ -82,9 +90,13 @@ export class SqliteStorage implements RuntimeStorage {
          RETURNING seq, event_key, destination, lane_rank, attempts,
            (SELECT body FROM events WHERE key = event_key) AS body`,
       ),
-      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered' WHERE seq = ? AND state = 'leased'`),
+      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered', due_at = ? WHERE seq = ? AND state = 'leased'`),
       retry: this.db.prepare(
         `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased'`,
+      ),
+      pruneDeliveries: this.db.prepare(`DELETE FROM deliveries WHERE state = 'delivered' AND due_at < ?`),
+      pruneEvents: this.db.prepare(
+        'DELETE FROM events WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_key = events.key)',
       ),
       backlog: this.db.prepare(
         `SELECT count(*) AS count FROM deliveries WHERE state IN ('queued', 'leased')`,
@@ -124,8 +136,19 @@ export class SqliteStorage implements RuntimeStorage {
     consuming.loop = this.loop(consuming);
   }
 
+  /** Removes finished deliveries and their events after KEEP_FINISHED_MS; idempotency records guard duplicates. */
+  private prune(now: number): void {
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    this.db.transaction(() => {
+      this.statements.pruneDeliveries.run(now - KEEP_FINISHED_MS);
+      this.statements.pruneEvents.run(now - KEEP_FINISHED_MS);
+    })();
+  }
+
   private async loop(state: NonNullable<SqliteStorage['consuming']>): Promise<void> {
     while (this.consuming === state) {
+      this.prune(Date.now());
       for (const [destination, limit] of Object.entries(state.options.concurrency)) {
         while ((state.inFlight.get(destination) ?? 0) < limit) {
           const row = this.statements.lease.get(destination, Date.now()) as LeasedRow | undefined;
@@ -173,7 +196,7 @@ export class SqliteStorage implements RuntimeStorage {
     } catch (error) {
       outcome = { status: 'retry' as const, delayMs: IDLE_POLL_MS * 4, error: (error as Error).message };
     }
-    if (outcome.status === 'done') this.statements.ack.run(row.seq);
+    if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq);
     else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq);
   }
 
