@@ -23,6 +23,7 @@ import {
   parseJsonObject,
   pick,
   pickNumber,
+  pickObject,
   pickString,
   type JsonObject,
 } from './payload';
@@ -131,9 +132,8 @@ export const chargebee: Provider = {
     const authorization = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
     const fetched = await fetchJsonObject(`${base}/api/v2/events/${encodeURIComponent(event.id)}`, authorization, context);
     if (!fetched.ok) return fetched;
-    const object = pick(fetched.value, 'event');
-    const confirmed =
-      object !== null && typeof object === 'object' ? toEvent(object as JsonObject, new Date(event.receivedAt), 'confirmed') : undefined;
+    const object = pickObject(fetched.value, 'event');
+    const confirmed = object === undefined ? undefined : toEvent(object, new Date(event.receivedAt), 'confirmed');
     if (confirmed === undefined || confirmed.id !== event.id) {
       return refuse('confirm_failed', `the API response does not hold event ${event.id}`);
     }

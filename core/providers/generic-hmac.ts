@@ -23,6 +23,7 @@ import {
   headerHmacValue,
   refuse,
   signingSecret,
+  toleranceSeconds,
   verifyHeaderHmac,
   type HeaderHmacScheme,
   type HmacAlgorithm,
@@ -31,7 +32,6 @@ import {
 import { canonicalEvent, compact, isoTime, malformedBody, parseJsonObject, pickString, type JsonObject } from './payload';
 import type { Provider, Refusal, SourceConfig, WebhookRequest } from './types';
 
-const DEFAULT_TOLERANCE_SECONDS = 300;
 const ALGORITHMS: readonly HmacAlgorithm[] = ['sha1', 'sha256', 'sha512'];
 const ENCODINGS: readonly SignatureEncoding[] = ['hex', 'base64'];
 const PLACEHOLDER = /(\{body\}|\{timestamp\}|\{id\})/;
@@ -76,7 +76,7 @@ export function genericHmacSettings(config: SourceConfig): { ok: true; settings:
       scheme: { headers: [headerName], algorithm: algorithm as HmacAlgorithm, encoding: encoding as SignatureEncoding, prefix: optionalText(config, 'prefix') },
       template,
       timestampHeader,
-      toleranceSeconds: config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+      toleranceSeconds: toleranceSeconds(config),
       idHeader: optionalText(config, 'idHeader'),
       idPath: optionalText(config, 'idPath') ?? 'id',
       typePath: optionalText(config, 'typePath') ?? 'type',
@@ -136,8 +136,7 @@ export const genericHmac: Provider = {
     if (settings.timestampHeader !== undefined) {
       timestamp = header(request.headers, settings.timestampHeader);
       if (timestamp === undefined) return refuse('missing_signature', `the ${settings.timestampHeader} header is absent`);
-      const fresh = checkTimestamp(timestampSeconds(timestamp), context.now, settings.toleranceSeconds);
-      if (!fresh.ok) return fresh;
+      if (Number.isNaN(timestampSeconds(timestamp))) return refuse('malformed_signature', `the ${settings.timestampHeader} header is not a unix time`);
     }
     const needsId = settings.template.includes('{id}');
     const id = needsId ? eventId(request, settings, bodyObject(request.rawBody)) : undefined;
@@ -145,7 +144,11 @@ export const genericHmac: Provider = {
     if (!Buffer.isBuffer(signed)) {
       return refuse('malformed_signature', `the template's ${signed} has no value in this request (${settings.idHeader ?? settings.idPath})`);
     }
-    return verifyHeaderHmac(request.headers, signed, config.secrets ?? [], settings.scheme);
+    const verified = verifyHeaderHmac(request.headers, signed, config.secrets ?? [], settings.scheme);
+    // Checked after the signature, so a stale timestamp is only reported for a genuine request.
+    if (!verified.ok || timestamp === undefined) return verified;
+    const fresh = checkTimestamp(timestampSeconds(timestamp), context.now, settings.toleranceSeconds);
+    return fresh.ok ? verified : fresh;
   },
 
   normalize(request, receivedAt, config) {

@@ -15,6 +15,7 @@ import {
   nonEmpty,
   parseJsonObject,
   pick,
+  pickObject,
   pickString,
   type JsonObject,
 } from './payload';
@@ -39,10 +40,6 @@ const KINDS: Readonly<Record<string, EventKind>> = {
   'billing_requests.fulfilled': 'checkout.completed',
   'payouts.paid': 'payout.paid',
 };
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function toEvent(item: JsonObject, receivedAt: Date): PaymentEvent | undefined {
   const id = pickString(item, 'id');
@@ -106,7 +103,8 @@ export const gocardless: Provider = {
     const events: PaymentEvent[] = [];
     for (const [index, item] of items.entries()) {
       // One unreadable item refuses the batch: acknowledging it would drop that event for good.
-      const event = isObject(item) ? toEvent(item, receivedAt) : undefined;
+      const object = pickObject(item);
+      const event = object === undefined ? undefined : toEvent(object, receivedAt);
       if (event === undefined) return malformedBody(`events[${index}] needs \`id\`, \`resource_type\` and \`action\``);
       events.push(event);
     }

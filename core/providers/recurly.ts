@@ -6,7 +6,7 @@
  * `account_code`) and carry no amounts.
  */
 import type { EventKind } from '../event';
-import { checkTimestamp, decodeDigest, header, hmac, matchAny, refuse, signingSecret } from './crypto';
+import { decodeDigest, header, hmac, matchThenCheckTime, refuse, signingSecret } from './crypto';
 import {
   canonicalEvent,
   compact,
@@ -20,7 +20,6 @@ import {
 } from './payload';
 import type { Provider } from './types';
 
-const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** Keyed by `object_type.event_type`. */
 const KINDS: Readonly<Record<string, EventKind>> = {
@@ -58,9 +57,6 @@ export const recurly: Provider = {
     if (!/^\d{10,16}$/.test(timestamp) || hexes.length === 0) {
       return refuse('malformed_signature', 'the recurly-signature header is not "<ms-timestamp>,<hex>[,<hex>]"');
     }
-    const tolerance = config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-    const fresh = checkTimestamp(Number(timestamp) / 1000, context.now, tolerance);
-    if (!fresh.ok) return fresh;
     const signatures: Buffer[] = [];
     for (const [index, hex] of hexes.entries()) {
       const decoded = decodeDigest(hex, 'hex', 'sha256', `signature ${index + 1} of the recurly-signature header`);
@@ -68,7 +64,7 @@ export const recurly: Provider = {
       signatures.push(decoded);
     }
     const bytes = signedBytes(timestamp, request.rawBody);
-    return matchAny(secrets, signatures, (secret) => hmac('sha256', secret, bytes));
+    return matchThenCheckTime(config, signatures, (secret) => hmac('sha256', secret, bytes), Number(timestamp) / 1000, context.now);
   },
 
   normalize(request, receivedAt) {
