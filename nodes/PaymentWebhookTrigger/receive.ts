@@ -81,7 +81,7 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
   const verified = await provider.verify(request, config, { now });
   if (!verified.ok) return refuse(context, provider, verified);
 
-  const normalized = provider.normalize(request, now);
+  const normalized = provider.normalize(request, now, config);
   if (!normalized.ok) {
     context.logger.warn(`Payment webhook rejected (${provider.displayName}): ${normalized.reason}: ${normalized.detail}`);
     return answer(context, 400, { error: 'malformed webhook body' });

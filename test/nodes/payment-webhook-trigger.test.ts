@@ -289,3 +289,27 @@ describe('Payment Webhook Trigger description', () => {
     expect(await call({ provider: 'nope' })).toMatchObject({ status: 'Error' });
   });
 });
+
+describe('Payment Webhook Trigger: Generic HMAC', () => {
+  it('reads the event id and type from the fields the credential names', async () => {
+    const secret = 'generic-shared-secret-7c1e';
+    const body = Buffer.from(JSON.stringify({ data: { event_id: 'evt_9001', event: 'charge.succeeded' } }));
+    // The documented recipe: HMAC-SHA256 of the raw body, hex, in the configured header.
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const server = await trigger('generic-hmac', {
+      secret,
+      header: 'X-Signature',
+      prefix: '',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      template: '{body}',
+      idPath: 'data.event_id',
+      typePath: 'data.event',
+    });
+    const response = await post(server.url, body, { 'content-type': 'application/json', 'x-signature': signature });
+    expect(response.status).toBe(200);
+    const items = startedItems(server);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: 'evt_9001', type: 'charge.succeeded', idempotencyKey: 'generic-hmac:evt_9001' });
+  });
+});
