@@ -30,6 +30,8 @@ export class PaymentDeadLetter implements INodeType {
       // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
       { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest', displayOptions: { show: { storage: ['redis'] } } },
       { name: 'paymentWebhooksRuntimeApi', required: true, displayOptions: { show: { storage: ['runtime'] } } },
+      // This n8n's public API: Add fetches the failed execution with it.
+      { name: 'paymentWebhooksN8nApi', required: true, displayOptions: { show: { operation: ['add'], eventSource: ['execution'] } } },
     ],
     properties: deadLetterProperties,
   };

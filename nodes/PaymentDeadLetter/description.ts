@@ -88,12 +88,27 @@ export const deadLetterProperties: INodeProperties[] = [
 
   // Add
   {
+    displayName: 'Find the Event In',
+    name: 'eventSource',
+    type: 'options',
+    options: [
+      { name: 'This Item', value: 'item', description: 'The event is in the item, or mapped in Event below' },
+      {
+        name: 'The Failed Execution (Via the N8n API)',
+        value: 'execution',
+        description: 'Straight after an Error Trigger: fetch the failed execution from n8n and take the event from it',
+      },
+    ],
+    default: 'item',
+    displayOptions: show(['add']),
+  },
+  {
     displayName: 'Event',
     name: 'event',
     type: 'json',
     default: '',
-    displayOptions: show(['add']),
-    description: 'The payment event that failed. Leave empty to find it in the item (after an Error Trigger, put n8n’s "Get Execution" with details in between so the event is there).',
+    displayOptions: show(['add'], { eventSource: ['item'] }),
+    description: 'The payment event that failed. Leave empty to find it anywhere in the item.',
   },
   {
     displayName: 'Replay URL',

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { DeadLetterInputError, deadLetterFromItem, type DeadLetterFilter, type DeadLetterRecord, type ReplayOutcome } from '../../core/deadletter';
 import type { Backend } from './backend';
+import { eventOfFailedExecution } from './n8n-api';
 import type { Operation } from './description';
 
 type Handler = (context: IExecuteFunctions, backend: Backend, item: INodeExecutionData, index: number) => Promise<IDataObject[]>;
@@ -39,7 +40,10 @@ function replayTarget(context: IExecuteFunctions, index: number) {
 
 export const operations: Record<Operation, Handler> = {
   async add(context, { store }, item, index) {
-    const event = context.getNodeParameter('event', index, '') as unknown;
+    const event =
+      context.getNodeParameter('eventSource', index, 'item') === 'execution'
+        ? await eventOfFailedExecution(context, item.json, index)
+        : (context.getNodeParameter('event', index, '') as unknown);
     try {
       const entry = deadLetterFromItem(item.json, {
         event: event === '' || event === null ? undefined : event,

@@ -7,6 +7,7 @@ import { PaymentIdempotency } from '../../nodes/PaymentIdempotency/PaymentIdempo
 import { MemoryDeadLetterStore, type DeadLetterRecord } from '../../core/deadletter';
 import type { PaymentEvent } from '../../core/event';
 import errorTriggerItem from '../fixtures/n8n/error-trigger-execution.1.123.81.json';
+import publicApiExecution from '../fixtures/n8n/public-api-execution.1.123.81.json';
 import { paymentEvent } from '../unit/risk/events';
 import { startReceiver } from '../unit/deadletter/receiver';
 import { startAdminServer } from '../unit/deadletter/admin-server';
@@ -19,6 +20,7 @@ const idempotency = new PaymentIdempotency();
 const DEFAULTS: Record<string, ParameterValue> = {
   storage: 'redis',
   recordId: (item: INodeExecutionData) => item.json.id,
+  eventSource: 'item',
   event: '',
   replayUrl: '',
   errorMessage: '',
@@ -76,6 +78,37 @@ describe('Payment Dead Letter node against a real Redis', () => {
     const [again] = await runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { event: () => event });
     expect(record(again)).toMatchObject({ id: record(added).id, attempts: 2 });
     await expect(runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }])).rejects.toThrow('The Error Trigger item holds no payment event');
+  });
+
+  it('adds straight after an Error Trigger by fetching the failed execution from the n8n API', async () => {
+    const apiKey = 'n8n-api-key-for-tests';
+    // Answers like n8n's public API, with an execution recorded from a real n8n.
+    const n8nApi = await startReceiver((request) => {
+      if (request.headers['x-n8n-api-key'] !== apiKey) return 401;
+      return request.path === '/api/v1/executions/2?includeData=true' ? 200 : 404;
+    }, JSON.stringify(publicApiExecution));
+    try {
+      const credentials = { paymentWebhooksN8nApi: { baseUrl: n8nApi.url('/api/v1/'), apiKey } };
+      const fromErrorTrigger = (key = credentials) =>
+        runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { eventSource: 'execution' }, key);
+      const [added] = await fromErrorTrigger();
+      const recorded = publicApiExecution.data.resultData.runData['Payment received'][0].data.main[0][0].json.body;
+      expect(record(added)).toMatchObject({
+        idempotencyKey: recorded.idempotencyKey,
+        event: recorded,
+        origin: { workflowId: 'PayFulfil0000001', node: 'Create shipment', executionId: '2' },
+        error: { message: 'The service refused the connection - perhaps it is offline' },
+      });
+      await expect(fromErrorTrigger({ paymentWebhooksN8nApi: { ...credentials.paymentWebhooksN8nApi, apiKey: 'wrong' } })).rejects.toThrow(
+        'The n8n API refused the API key (HTTP 401)',
+      );
+      const otherExecution = { ...errorTriggerItem, execution: { ...errorTriggerItem.execution, id: '99' } };
+      await expect(runNode(keyPrefix, 'add', [{ json: otherExecution as unknown as IDataObject }], { eventSource: 'execution' }, credentials)).rejects.toThrow(
+        'n8n has no execution 99',
+      );
+    } finally {
+      await n8nApi.close();
+    }
   });
 
   it('lists with each filter, gets, resolves, discards and purges', async () => {

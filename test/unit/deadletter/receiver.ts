@@ -10,9 +10,10 @@ export interface Received {
 
 /**
  * A loopback HTTP server that records every request it receives. `respond` decides the
- * answer (200 by default) and may do work first, the way a workflow behind a webhook would.
+ * status (200 by default) and may do work first, the way a workflow behind a webhook would;
+ * a 200 carries `answer` as its body.
  */
-export async function startReceiver(respond: (request: Received) => Promise<number> | number = () => 200) {
+export async function startReceiver(respond: (request: Received) => Promise<number> | number = () => 200, answer = '') {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -21,7 +22,7 @@ export async function startReceiver(respond: (request: Received) => Promise<numb
       const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       received.push(request);
       res.statusCode = await respond(request);
-      res.end();
+      res.end(res.statusCode === 200 ? answer : '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
