@@ -47,9 +47,18 @@ async function store(event: PaymentEvent, options: IngressOptions): Promise<'acc
   return 'accepted';
 }
 
-function tlsOptions(config: RuntimeConfig) {
+/** How often Node checks open connections against the header and request timeouts (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1_000;
+
+/** Node server options: the slow-client guards, and the certificate when TLS is on. */
+function serverOptions(config: RuntimeConfig) {
+  const guards = {
+    headersTimeout: config.limits.headersTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, config.limits.headersTimeoutMs),
+  };
   const tls = config.listen.tls;
-  return tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {};
+  return tls ? { https: { ...guards, cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : { http: guards };
 }
 
 export function buildIngress(options: IngressOptions): FastifyInstance {
@@ -62,10 +71,8 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     connectionTimeout: config.limits.requestTimeoutMs,
     requestTimeout: config.limits.requestTimeoutMs,
     return503OnClosing: true,
-    ...tlsOptions(config),
+    ...serverOptions(config),
   }) as unknown as FastifyInstance;
-  // Slowloris guard: a client must finish its headers quickly, whatever the body timeout.
-  app.server.headersTimeout = config.limits.headersTimeoutMs;
 
   // Signatures cover the exact bytes: every body is kept as a Buffer, never parsed here.
   app.removeAllContentTypeParsers();
