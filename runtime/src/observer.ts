@@ -1,16 +1,39 @@
 import { randomBytes } from 'node:crypto';
+import type { PaymentEvent } from '../../core/event';
+import type { RiskAssessment } from '../../core/risk/types';
 
 /**
- * Hooks for metrics and tracing: the runtime reports what happens here and a metrics or
- * tracing module implements it. The default does nothing beyond making trace ids.
+ * Hooks for metrics, tracing, alerts and the status page: the runtime reports what happens
+ * here and runtime/src/observability.ts implements it. The default does nothing beyond
+ * making trace ids and running the traced work.
  */
 export type IngressOutcome = 'accepted' | 'duplicate' | 'refused' | 'malformed' | 'unknown_source' | 'too_large' | 'unavailable';
 export type DeliveryResult = 'delivered' | 'retry' | 'dead_letter';
+export type StoreOutcome = 'accepted' | 'duplicate';
+
+/** The stages of an event's trace. */
+export type SpanName = 'verify' | 'store' | 'deliver';
+export type SpanAttributes = Record<string, string | number | boolean>;
+/** Runs inside a span: gets the span's W3C traceparent and may add attributes to it. */
+export type TracedWork<T> = (traceparent: string, annotate: (attributes: SpanAttributes, failed?: boolean) => void) => Promise<T>;
 
 export interface Observer {
+  /** One per request to `/webhooks/{source}`, with its final outcome. */
   ingress(source: string, outcome: IngressOutcome, detail?: { reason?: string; durationMs?: number }): void;
-  delivery(destination: string, result: DeliveryResult, detail: { attempt: number; httpStatus?: number; durationMs: number }): void;
-  /** The W3C traceparent for one delivery attempt of an event (a span's context, with tracing on). */
+  /** One per verified event: stored, or recognized as a duplicate. */
+  stored(source: string, event: PaymentEvent, outcome: StoreOutcome): void;
+  /** core/risk's assessment of an event being stored (its fired signals are the alarms). */
+  risk(source: string, event: PaymentEvent, assessment: RiskAssessment): void;
+  delivery(
+    destination: string,
+    result: DeliveryResult,
+    detail: { attempt: number; httpStatus?: number; durationMs: number; event: PaymentEvent },
+  ): void;
+  /** Runs one stage of an event's handling inside a span of that event's trace. */
+  span<T>(eventKey: string, name: SpanName, attributes: SpanAttributes, work: TracedWork<T>): Promise<T>;
+  /** A stage that ran before the event was known (the signature is checked before the body is read). */
+  recordSpan(eventKey: string, name: SpanName, startedAt: number, endedAt: number, attributes: SpanAttributes): void;
+  /** A W3C traceparent in the event's trace, for a request made outside a span. */
   traceparent(eventKey: string): string;
 }
 
@@ -20,6 +43,10 @@ function randomTraceparent(): string {
 
 export const noopObserver: Observer = {
   ingress: () => undefined,
+  stored: () => undefined,
+  risk: () => undefined,
   delivery: () => undefined,
+  span: (_eventKey, _name, _attributes, work) => work(randomTraceparent(), () => undefined),
+  recordSpan: () => undefined,
   traceparent: randomTraceparent,
 };

@@ -34,7 +34,17 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       error: { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) },
       attempts: job.attempt,
     });
-    logger.warn({ eventKey: job.event.idempotencyKey, destination: job.destination, deadLetter: record.id }, 'delivery dead-lettered');
+    logger.warn(
+      {
+        eventKey: job.event.idempotencyKey,
+        source: job.event.provider,
+        kind: job.event.kind,
+        destination: job.destination,
+        outcome: 'dead_letter',
+        deadLetter: record.id,
+      },
+      'delivery dead-lettered',
+    );
     const notify = config.deadLetter;
     if (notify) {
       // One try: the record is already stored, this only tells a workflow about it.
@@ -60,21 +70,34 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       return { status: 'done' };
     }
     const started = performance.now();
-    const result = await postSigned(
-      {
-        url: destination.url,
-        id: job.event.idempotencyKey,
-        body: JSON.stringify(job.event),
-        signingSecret: destination.signingSecret,
-        timeoutMs: destination.timeoutMs,
-        traceparent: observer.traceparent(job.event.idempotencyKey),
-      },
-      options.fetch,
-    );
-    const detail = { attempt: job.attempt, durationMs: performance.now() - started, ...(result.httpStatus && { httpStatus: result.httpStatus }) };
+    const key = job.event.idempotencyKey;
+    // The attempt's span is the delivery's traceparent: n8n's execution joins the event's trace.
+    const result = await observer.span(key, 'deliver', { destination: destination.name, attempt: job.attempt }, async (traceparent, annotate) => {
+      const attempt = await postSigned(
+        {
+          url: destination.url,
+          id: key,
+          body: JSON.stringify(job.event),
+          signingSecret: destination.signingSecret,
+          timeoutMs: destination.timeoutMs,
+          traceparent,
+        },
+        options.fetch,
+      );
+      annotate({ 'http.response.status_code': attempt.httpStatus ?? 0 }, !attempt.ok);
+      return attempt;
+    });
+    const detail = {
+      attempt: job.attempt,
+      durationMs: performance.now() - started,
+      event: job.event,
+      ...(result.httpStatus && { httpStatus: result.httpStatus }),
+    };
+    // One log line per decision: the event, where it came from, what it is, what became of it.
+    const decision = { eventKey: key, source: job.event.provider, kind: job.event.kind, destination: destination.name, attempt: job.attempt };
     if (result.ok) {
       observer.delivery(destination.name, 'delivered', detail);
-      logger.debug({ eventKey: job.event.idempotencyKey, destination: destination.name, attempt: job.attempt }, 'delivered');
+      logger.info({ ...decision, outcome: 'delivered', httpStatus: result.httpStatus }, 'delivered');
       return { status: 'done' };
     }
     if (!result.retryable || job.attempt >= config.retry.maxAttempts) {
@@ -84,10 +107,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     }
     observer.delivery(destination.name, 'retry', detail);
     const delayMs = retryDelay(job.attempt, config.retry, result.retryAfterMs, options.random);
-    logger.info(
-      { eventKey: job.event.idempotencyKey, destination: destination.name, attempt: job.attempt, delayMs, error: result.message },
-      'delivery will be retried',
-    );
+    logger.info({ ...decision, outcome: 'retry', delayMs, error: result.message }, 'delivery will be retried');
     return { status: 'retry', delayMs, error: result.message };
   };
 }

@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../../../core/event';
 import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
 import { RedisIdempotencyStore } from '../../../core/idempotency/redis';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
-import { LANES, type ConsumeOptions, type Lane, type RuntimeStorage } from './types';
+import { LANES, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage } from './types';
 
 /**
  * Redis mode: idempotency, dead letters and risk windows in Redis (ioredis), deliveries in
@@ -33,6 +33,8 @@ class PlannedRetry extends Error {
 const PLANNED = 'planned';
 /** Bull never gives up on its own: the handler dead-letters after the configured attempts. */
 const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
+/** Lanes are counted over at most this many unfinished jobs per destination (a scrape stays cheap). */
+const QUEUE_STATS_SAMPLE = 5_000;
 /** A handler that throws (a store is down) is tried again after this. */
 const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
 
@@ -160,6 +162,19 @@ export class RedisStorage implements RuntimeStorage {
   async close(): Promise<void> {
     await this.stopConsuming();
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+  async queueStats(): Promise<QueueStat[]> {
+    const stats: QueueStat[] = [];
+    for (const [destination, queue] of this.queues) {
+      const jobs = await queue.getJobs(['waiting', 'paused', 'delayed', 'active'], 0, QUEUE_STATS_SAMPLE - 1);
+      for (const lane of LANES) {
+        const inLane = jobs.filter((job) => job?.data.lane === lane);
+        if (inLane.length === 0) continue;
+        stats.push({ destination, lane, depth: inLane.length, oldestStoredAt: Math.min(...inLane.map((job) => job.timestamp)) });
+      }
+    }
+    return stats;
+  }
+
     this.queues.clear();
     this.client.disconnect();
   }

@@ -6,7 +6,7 @@ import type { IdempotencyStore } from '../../../core/idempotency/types';
 import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
-import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type RuntimeStorage } from './types';
+import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
  * The embedded default: the queue, the idempotency records and the dead letters in one
@@ -39,7 +39,17 @@ export class SqliteStorage implements RuntimeStorage {
 
   private readonly db: Database;
   private readonly statements: Record<
-    'insertEvent' | 'insertDelivery' | 'requeue' | 'lease' | 'ack' | 'retry' | 'backlog' | 'pruneDeliveries' | 'pruneEvents',
+    | 'insertEvent'
+    | 'insertDelivery'
+    | 'requeue'
+    | 'lease'
+    | 'ack'
+    | 'retry'
+    | 'backlog'
+    | 'queueStats'
+    | 'storedEvents'
+    | 'pruneDeliveries'
+    | 'pruneEvents',
     Statement
   >;
   private lastPrune = 0;
@@ -100,6 +110,16 @@ export class SqliteStorage implements RuntimeStorage {
       ),
       backlog: this.db.prepare(
         `SELECT count(*) AS count FROM deliveries WHERE state IN ('queued', 'leased')`,
+      ),
+      queueStats: this.db.prepare(
+        `SELECT d.destination, d.lane_rank, count(*) AS depth, min(e.stored_at) AS oldest
+         FROM deliveries d JOIN events e ON e.key = d.event_key
+         WHERE d.state IN ('queued', 'leased') GROUP BY d.destination, d.lane_rank`,
+      ),
+      storedEvents: this.db.prepare(
+        `SELECT e.body, e.stored_at,
+           EXISTS (SELECT 1 FROM deliveries d WHERE d.event_key = e.key AND d.state != 'delivered') AS pending
+         FROM events e WHERE e.stored_at >= ? ORDER BY e.stored_at, e.key`,
       ),
     };
     this.idempotency = new SqliteIdempotencyStore({ database: this.db });
@@ -215,6 +235,21 @@ export class SqliteStorage implements RuntimeStorage {
 
   async backlog(): Promise<number> {
     return (this.statements.backlog.get() as { count: number }).count;
+  }
+
+  async queueStats(): Promise<QueueStat[]> {
+    const rows = this.statements.queueStats.all() as Array<{ destination: string; lane_rank: number; depth: number; oldest: number }>;
+    return rows.map((row) => ({
+      destination: row.destination,
+      lane: LANES[row.lane_rank] ?? 'standard',
+      depth: row.depth,
+      oldestStoredAt: row.oldest,
+    }));
+  }
+
+  async storedEvents(since: number): Promise<StoredEvent[]> {
+    const rows = this.statements.storedEvents.all(since) as Array<{ body: string; stored_at: number; pending: number }>;
+    return rows.map((row) => ({ event: JSON.parse(row.body) as PaymentEvent, storedAt: row.stored_at, pending: row.pending === 1 }));
   }
 
   async close(): Promise<void> {

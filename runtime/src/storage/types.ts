@@ -30,6 +30,24 @@ export interface ConsumeOptions {
   handler: DeliveryHandler;
 }
 
+/** Deliveries not finished yet for one destination and lane (metrics, status page). */
+export interface QueueStat {
+  destination: string;
+  lane: Lane;
+  /** Waiting, scheduled for a retry, or in flight. */
+  depth: number;
+  /** Epoch ms when the oldest of them was stored; absent when depth is 0. */
+  oldestStoredAt?: number;
+}
+
+/** A stored event with where its deliveries stand (insights). */
+export interface StoredEvent {
+  event: PaymentEvent;
+  storedAt: number;
+  /** Some delivery of it is still waiting or in flight. */
+  pending: boolean;
+}
+
 /**
  * The runtime's storage, one interface over SQLite (embedded) and Redis + Bull (shared).
  * Enqueueing is idempotent per (event, destination): a job that exists is not added twice,
@@ -53,5 +71,9 @@ export interface RuntimeStorage {
   ping(): Promise<void>;
   /** Jobs waiting, delayed or in flight (for readiness and metrics). */
   backlog(): Promise<number>;
+  /** Per destination and lane: depth and the oldest waiting event. */
+  queueStats(): Promise<QueueStat[]>;
+  /** Events stored since an epoch ms, oldest first (SQLite keeps them 7 days; Redis mode keeps none). */
+  storedEvents?(since: number): Promise<StoredEvent[]>;
   close(): Promise<void>;
 }
