@@ -6,7 +6,7 @@
  */
 import { subtract } from '../money';
 import type { MoneyAmount } from '../event';
-import { normalizeReference } from './reference';
+import { compactReference, stripPrefix } from './reference';
 import type { OpenInvoice } from './types';
 
 export interface InvoiceState {
@@ -46,10 +46,11 @@ function bucketRemove<K>(map: Map<K, Bucket>, key: K, state: InvoiceState): void
   }
 }
 
-function bucketList<K>(map: Map<K, Bucket> | undefined, key: K): InvoiceState[] {
+/** The states under a key; callers only read the list. */
+function bucketList<K>(map: Map<K, Bucket> | undefined, key: K): readonly InvoiceState[] {
   const found = map?.get(key);
   if (found === undefined) return [];
-  return Array.isArray(found) ? [...found] : [found];
+  return Array.isArray(found) ? found : [found];
 }
 
 /** A customer's invoices in one currency; large customers also get an amount index. */
@@ -83,7 +84,7 @@ export class InvoiceIndex {
   constructor(invoices: readonly OpenInvoice[], prefixes: readonly string[], minContainsLength: number) {
     const lengths = new Set<number>();
     invoices.forEach((invoice, order) => {
-      if (bucketList(this.byKey, invoice.id).some((state) => state.invoice.id === invoice.id)) {
+      if (this.byKey.has(invoice.id) && bucketList(this.byKey, invoice.id).some((state) => state.invoice.id === invoice.id)) {
         throw new ReconcileInputError(`invoice ${invoice.id} appears twice in the open invoices`);
       }
       const paid = invoice.amountPaid;
@@ -180,9 +181,10 @@ export class InvoiceIndex {
  * memo where "300" is not.
  */
 function normalizedForms(value: string, prefixes: readonly string[]): string[] {
-  const stripped = normalizeReference(value, prefixes);
-  const whole = normalizeReference(value, []);
-  return [stripped, whole].filter((form, index, forms) => form !== '' && forms.indexOf(form) === index);
+  const whole = compactReference(value);
+  const stripped = stripPrefix(whole, prefixes);
+  if (whole === '') return [];
+  return stripped === whole ? [whole] : [stripped, whole];
 }
 
 /** Earliest due date first (undated last), then input order. */

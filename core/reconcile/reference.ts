@@ -7,17 +7,26 @@ const SEPARATORS = /[^0-9A-Z]/g;
 /** Separators between several invoice numbers in one reference: "INV-1, INV-2 & INV-3". */
 const LIST_SEPARATORS = /[,;&+|]|\bAND\b/i;
 
+/** Upper case, only letters and digits: "inv-0042 " -> "INV0042". */
+export function compactReference(value: string): string {
+  return value.toUpperCase().replace(SEPARATORS, '');
+}
+
+/** Drops one leading prefix, unless nothing would follow it. */
+export function stripPrefix(compact: string, prefixes: readonly string[]): string {
+  for (const prefix of prefixes) {
+    if (compact.length > prefix.length && compact.startsWith(prefix)) return compact.slice(prefix.length);
+  }
+  return compact;
+}
+
 /**
  * Upper case, drop everything but letters and digits, then drop one leading prefix
  * ("inv-0042", "INV 0042" and "#0042" all become "0042"). Prefixes must be given longest
  * first when one starts another (INVOICE before INV); a prefix is kept when nothing follows it.
  */
 export function normalizeReference(value: string, prefixes: readonly string[]): string {
-  const compact = value.toUpperCase().replace(SEPARATORS, '');
-  for (const prefix of prefixes) {
-    if (compact.length > prefix.length && compact.startsWith(prefix)) return compact.slice(prefix.length);
-  }
-  return compact;
+  return stripPrefix(compactReference(value), prefixes);
 }
 
 /** The prefixes in the form normalizeReference expects: compacted, upper case, longest first. */
