@@ -1,0 +1,142 @@
+/**
+ * The load generator, run as its own process so it never shares an event loop with what
+ * it measures: `node -r bench/ts-hook.js loadgen.ts PLAN_JSON OUT_FILE`. For each step it
+ * signs a fresh pool of Stripe events, drives autocannon against the URL and records the
+ * ids of events acknowledged with a 200, so the caller can check they were all stored.
+ */
+import { writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { eventPool, type SignedEvent } from './events';
+import { cpuSeconds } from './processes';
+
+export interface LoadStep {
+  connections: number;
+  durationS: number;
+  /** Requests per second over all connections; absent means as fast as answers come. */
+  overallRate?: number;
+  /**
+   * Requests to sign for this step (reused from the start if they run out); by default
+   * enough for 1.3 times the previous step's rate, or the plan's expected rate.
+   */
+  poolSize?: number;
+}
+
+export interface LoadPlan {
+  url: string;
+  secret?: string;
+  duplicateShare: number;
+  /** Requests per second to size the first pool for. */
+  expectedRate: number;
+  steps: LoadStep[];
+  /** Processes whose CPU use is reported per step (Linux), e.g. { runtime: pid }. */
+  watch?: Record<string, number>;
+  /** Where to write the acknowledged event ids, one per line. */
+  acceptedFile?: string;
+}
+
+export interface Latency {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+}
+
+export interface StepResult extends LoadStep {
+  seconds: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** 2xx answers per second. */
+  okPerSecond: number;
+  latency: Latency;
+  poolSize: number;
+  /** True when the step sent more requests than its pool held (extra repeats). */
+  poolReused: boolean;
+  /** Share of one core each watched process (and `loadgen`, this one) used during the step. */
+  cpu: Record<string, number>;
+}
+
+function cpuNow(watch: Record<string, number>): Record<string, number | undefined> {
+  const usage = process.cpuUsage();
+  const readings: Record<string, number | undefined> = { loadgen: (usage.user + usage.system) / 1e6 };
+  for (const [name, pid] of Object.entries(watch)) readings[name] = cpuSeconds(pid);
+  return readings;
+}
+
+async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: Set<string>): Promise<StepResult> {
+  const poolSize = step.poolSize ?? Math.ceil(rate * step.durationS * 1.3) + 100;
+  const pool: SignedEvent[] = eventPool(poolSize, plan.duplicateShare, plan.secret);
+  const cpuBefore = cpuNow(plan.watch ?? {});
+  let next = 0;
+  let poolReused = false;
+  const result = await autocannon({
+    url: plan.url,
+    method: 'POST',
+    connections: step.connections,
+    duration: step.durationS,
+    timeout: 10,
+    ...(step.overallRate !== undefined && { overallRate: step.overallRate }),
+    requests: [
+      {
+        // The context is autocannon's per-connection object: it carries the event id to the answer.
+        setupRequest: (request: autocannon.Request, context: object) => {
+          if (next === pool.length) {
+            next = 0;
+            poolReused = true;
+          }
+          const event = pool[next++];
+          (context as { id?: string }).id = event.id;
+          return { ...request, method: 'POST', headers: event.headers, body: event.body };
+        },
+        onResponse: (status: number, _body: string, context: object) => {
+          if (status === 200) accepted.add((context as { id: string }).id);
+        },
+      },
+    ],
+  });
+  const { latency } = result;
+  const cpuAfter = cpuNow(plan.watch ?? {});
+  const cpu: Record<string, number> = {};
+  for (const [name, before] of Object.entries(cpuBefore)) {
+    const after = cpuAfter[name];
+    if (before !== undefined && after !== undefined) cpu[name] = (after - before) / result.duration;
+  }
+  return {
+    ...step,
+    seconds: result.duration,
+    requests: result.requests.total,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    okPerSecond: result['2xx'] / result.duration,
+    latency: { mean: latency.mean, p50: latency.p50, p90: latency.p90, p99: latency.p99, p99_9: latency.p99_9, max: latency.max },
+    poolSize,
+    poolReused,
+    cpu,
+  };
+}
+
+async function main(): Promise<void> {
+  const [planJson, outFile] = process.argv.slice(2);
+  const plan = JSON.parse(planJson) as LoadPlan;
+  const accepted = new Set<string>();
+  const steps: StepResult[] = [];
+  let rate = plan.expectedRate;
+  for (const step of plan.steps) {
+    const result = await runStep(plan, step, step.overallRate ?? rate, accepted);
+    if (step.overallRate === undefined) rate = Math.max(result.requests / result.seconds, 100);
+    steps.push(result);
+  }
+  if (plan.acceptedFile) writeFileSync(plan.acceptedFile, [...accepted].join('\n'));
+  writeFileSync(outFile, JSON.stringify({ steps, accepted: accepted.size }));
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

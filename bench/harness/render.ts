@@ -1,0 +1,374 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COLORS, drawChart, type Panel } from './chart';
+import { readResult } from './context';
+import { BODY_BYTES } from './events';
+import type { StepResult } from './loadgen';
+import { REPO } from './processes';
+import type { ProfileSummary } from './profile';
+import type { DeliveryResult } from './stages/delivery';
+import type { IngestResult, StorageMode } from './stages/ingest';
+import type { MemoryResult } from './stages/memory';
+import type { N8nResult } from './stages/n8n';
+import type { PhysicalResult } from './stages/physical';
+import type { ReconcileResult } from './stages/reconcile';
+import { DUPLICATE_SHARE } from './sweep';
+
+/** Renders docs/benchmarks.md and docs/benchmarks.png from the JSON results in bench/out/. */
+interface Stored<T> {
+  at: string;
+  seconds: number;
+  loadAverage?: number;
+  cpuPressure?: number;
+  result?: T;
+  error?: string;
+}
+
+interface Machine {
+  at: string;
+  cores: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  runtimeFrom: string;
+  loadAverageAtStart: number[];
+  cpuPressureAtStart?: number;
+  quick: boolean;
+}
+
+const TARGETS = { ingest: { redis: 10_000, sqlite: 5_000 }, p99Ms: 10, verifyOverHmac: 2, delivery2: 5_000, memoryGrowth: 1.25, reconcileMs: 10_000, runMinutes: 15 };
+
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+const fixed = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percent = (value: number) => `${Math.round(value * 100)}%`;
+const yes = (met: boolean) => (met ? 'yes' : '**no**');
+
+/** "3,100 of 10,000 (31%; 3.2x short)" for a missed floor. */
+function shortBy(measured: number, target: number): string {
+  return `${percent(measured / target)} of the target, ${fixed(target / Math.max(measured, 1e-9))}x short`;
+}
+
+function load<T>(name: string): Stored<T> | undefined {
+  return readResult<Stored<T>>(name);
+}
+
+function stageNote(stored: Stored<unknown> | undefined, runAt: string | undefined): string {
+  if (!stored) return '_Not run._';
+  const pressure = stored.cpuPressure !== undefined ? `, CPU pressure ${percent(stored.cpuPressure)}` : '';
+  const stale = runAt && stored.at < runAt ? ' (from an earlier run)' : '';
+  const timing = `_${stored.seconds.toFixed(0)} s, finished ${stored.at}${stale}; load average ${fixed(stored.loadAverage ?? 0)}${pressure}._`;
+  return stored.error ? `**Failed:** ${stored.error}\n\n${timing}` : timing;
+}
+
+function cpuCell(step: StepResult, name: string): string {
+  return step.cpu[name] !== undefined ? percent(step.cpu[name]) : '–';
+}
+
+function profileSection(label: string, profile: ProfileSummary | undefined): string[] {
+  if (!profile) return [];
+  return [
+    `**${label}** (${fixed(profile.busySeconds)} s on CPU, idle ${percent(profile.idleShare)} of the sampled time). Self time by area: ` +
+      profile.areas.slice(0, 8).map((area) => `${area.area} ${percent(area.share)}`).join(', ') +
+      '. Top functions: ' +
+      profile.functions.slice(0, 8).map((entry) => `\`${entry.name}\` ${percent(entry.share)}`).join(', ') +
+      '.',
+    '',
+  ];
+}
+
+export function render(): void {
+  const machine = readResult<Machine>('machine');
+  const run = readResult<{ seconds: number; stages: string[]; failures: string[] }>('run');
+  const runAt = machine?.at;
+  const ingest: Partial<Record<StorageMode, Stored<IngestResult>>> = { sqlite: load('ingest-sqlite'), redis: load('ingest-redis') };
+  const n8n = load<N8nResult>('n8n');
+  const physical = load<PhysicalResult>('physical');
+  const delivery = load<DeliveryResult>('delivery');
+  const memory = load<MemoryResult>('memory');
+  const reconcile = load<ReconcileResult>('reconcile');
+  const n8nResult = n8n?.result && !('skipped' in n8n.result) ? n8n.result : undefined;
+
+  const lines: string[] = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench` (bench/harness/); edit the renderer, not this file. -->',
+    '',
+    `Measured by \`npm run bench\` on ${runAt ?? 'an unknown date'}, in ${run ? `${fixed(run.seconds / 60)} minutes` : 'an unknown time'}` +
+      `${machine?.quick ? ' (**quick mode**: shortened stages, not for comparison)' : ''}.`,
+    '',
+    '## Machine',
+    '',
+    machine
+      ? `${machine.cores} cores (${machine.cpuModel}), ${fixed(machine.memoryGb)} GiB memory, Node ${machine.node}, ${machine.platform}. ` +
+        `Load average at the start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(' / ')}` +
+        `${machine.cpuPressureAtStart !== undefined ? `, CPU pressure ${percent(machine.cpuPressureAtStart)} (share of the last minute some task waited for a core)` : ''}. ` +
+        `The load generator (autocannon, in its own process), the runtime (${machine.runtimeFrom}, a child process), Redis and n8n all share these cores over loopback.`
+      : '_Unknown._',
+    '',
+    '![Throughput and acknowledgement latency](benchmarks.png)',
+    '',
+  ];
+
+  // Targets.
+  const targetRows: string[] = [];
+  for (const mode of ['redis', 'sqlite'] as StorageMode[]) {
+    const result = ingest[mode]?.result;
+    if (!result) continue;
+    const target = TARGETS.ingest[mode];
+    const met = result.sweep.sustained >= target;
+    targetRows.push(`| Ingest, ${mode} | ≥ ${int(target)} events/s | ${int(result.sweep.sustained)} events/s | ${yes(met)} | ${met ? '' : shortBy(result.sweep.sustained, target)} |`);
+  }
+  for (const mode of ['redis', 'sqlite'] as StorageMode[]) {
+    const half = ingest[mode]?.result?.sweep.latency.find((point) => point.share === 0.5);
+    if (!half) continue;
+    const met = half.latency.p99 < TARGETS.p99Ms;
+    targetRows.push(
+      `| p99 acknowledgement at half the sustained rate, ${mode} | < ${TARGETS.p99Ms} ms | ${fixed(half.latency.p99)} ms at ${int(half.okPerSecond)} events/s | ${yes(met)} | ${met ? '' : `${fixed(half.latency.p99 / TARGETS.p99Ms)}x the limit`} |`,
+    );
+  }
+  if (physical?.result) {
+    const ratio = physical.result.verifyOverHmac;
+    targetRows.push(`| Verification cost over a bare HMAC-SHA256 | ≤ ${TARGETS.verifyOverHmac}x | ${fixed(ratio, 2)}x | ${yes(ratio <= TARGETS.verifyOverHmac)} | ${ratio <= TARGETS.verifyOverHmac ? '' : `${percent(ratio / TARGETS.verifyOverHmac - 1)} over`} |`);
+  }
+  const two = delivery?.result?.runs.find((entry) => entry.workers === 2);
+  if (two) {
+    const met = two.perSecond >= TARGETS.delivery2 && two.drained;
+    targetRows.push(`| Delivery from backlog, 2 workers | ≥ ${int(TARGETS.delivery2)} events/s | ${int(two.perSecond)} events/s | ${yes(met)} | ${met ? '' : shortBy(two.perSecond, TARGETS.delivery2)} |`);
+  }
+  if (memory?.result) {
+    const { growth, phases } = memory.result;
+    const met = growth <= TARGETS.memoryGrowth;
+    targetRows.push(
+      `| Memory with ${int(phases[1].backlog)} queued | flat (≤ ${TARGETS.memoryGrowth}x the small-backlog peak) | ${fixed(phases[1].peakRssMb, 0)} MB vs ${fixed(phases[0].peakRssMb, 0)} MB (${fixed(growth, 2)}x) | ${yes(met)} | |`,
+    );
+  }
+  const million = reconcile?.result?.rows.find((row) => row.size === 1_000_000);
+  if (million) {
+    const met = million.totalMs < TARGETS.reconcileMs;
+    targetRows.push(`| Reconciliation of 1,000,000 | < 10 s | ${fixed(million.totalMs / 1000)} s | ${yes(met)} | ${met ? '' : `${fixed(million.totalMs / TARGETS.reconcileMs)}x the limit`} |`);
+  }
+  if (run && run.stages.length === 7) {
+    const minutes = run.seconds / 60;
+    targetRows.push(`| Whole \`npm run bench\` | < ${TARGETS.runMinutes} min | ${fixed(minutes)} min | ${yes(minutes < TARGETS.runMinutes)} | |`);
+  }
+  lines.push('## Targets', '', '| Target | Goal | Measured | Met | Short by |', '| --- | --- | --- | --- | --- |', ...targetRows, '');
+
+  // Ingest.
+  lines.push(
+    '## Runtime ingest',
+    '',
+    `Signed Stripe \`payment_intent.succeeded\` events (${int(BODY_BYTES)}-byte bodies, signed with the \`stripe\` SDK's \`generateTestHeaderString\` just before each step, ` +
+      `${percent(DUPLICATE_SHARE)} of requests repeating an earlier event byte for byte) POSTed to \`/webhooks/stripe\` of a runtime started with \`--role ingress\` ` +
+      '(so nothing is delivered meanwhile). A 200 means the event was verified, deduplicated and durably stored. The sustained rate is the best step at which every request got a 2xx; ' +
+      'latency is then measured at fixed rates of 25%, 50% and 90% of it.',
+    '',
+    '| Storage | Connections | 2xx/s | p50 ms | p99 ms | p99.9 ms | non-2xx / errors | Runtime CPU | Redis CPU | Load generator CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const mode of ['sqlite', 'redis'] as StorageMode[]) {
+    for (const step of ingest[mode]?.result?.sweep.sweep ?? []) {
+      lines.push(
+        `| ${mode} | ${step.connections} | ${int(step.okPerSecond)} | ${fixed(step.latency.p50)} | ${fixed(step.latency.p99)} | ${fixed(step.latency.p99_9)} | ${step.non2xx} / ${step.errors + step.timeouts} | ${cpuCell(step, 'runtime')} | ${cpuCell(step, 'redis')} | ${cpuCell(step, 'loadgen')} |`,
+      );
+    }
+  }
+  lines.push('', '| Storage | Share of sustained | Offered events/s | 2xx/s | p50 ms | p99 ms | p99.9 ms | non-2xx / errors |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const mode of ['sqlite', 'redis'] as StorageMode[]) {
+    for (const point of ingest[mode]?.result?.sweep.latency ?? []) {
+      lines.push(
+        `| ${mode} | ${percent(point.share)} | ${int(point.overallRate ?? 0)} | ${int(point.okPerSecond)} | ${fixed(point.latency.p50)} | ${fixed(point.latency.p99)} | ${fixed(point.latency.p99_9)} | ${point.non2xx} / ${point.errors + point.timeouts} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const mode of ['sqlite', 'redis'] as StorageMode[]) {
+    const stored = ingest[mode];
+    const result = stored?.result;
+    if (result) {
+      lines.push(
+        `- **${mode}** (${result.durability}): ${int(result.check.acknowledged)} distinct events acknowledged with a 200, ${int(result.check.stored)} found in storage with their delivery job afterwards` +
+          `${result.check.missing === 0 ? ' (none missing)' : ` — **${int(result.check.missing)} missing**`}. Runtime RSS after the run ${fixed(result.rssMb, 0)} MB. ${stageNote(stored, runAt)}`,
+      );
+    } else lines.push(`- **${mode}**: ${stageNote(stored, runAt)}`);
+  }
+  lines.push('');
+
+  // n8n.
+  lines.push('## Baseline: n8n in the same run', '');
+  if (n8nResult) {
+    const ratio = (mode: StorageMode) => {
+      const sustained = ingest[mode]?.result?.sweep.sustained;
+      return sustained ? `${fixed(sustained / n8nResult.webhookNode.sustained)}x` : '–';
+    };
+    lines.push(
+      `n8n ${n8nResult.version} (the end-to-end install, SQLite, defaults of the e2e harness) with our package installed as n8n installs community packages, receiving the same signed load at the same concurrency steps. ` +
+        'Both workflows answer at once (`responseMode: onReceived`) and continue to a No Op.',
+      '',
+      '| Receiver | Connections | 2xx/s | p50 ms | p99 ms | non-2xx / errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const [label, sweep] of [['Webhook node', n8nResult.webhookNode], ['Payment Webhook Trigger', n8nResult.trigger]] as const) {
+      for (const step of sweep.sweep) {
+        lines.push(`| ${label} | ${step.connections} | ${int(step.okPerSecond)} | ${fixed(step.latency.p50)} | ${fixed(step.latency.p99)} | ${step.non2xx} / ${step.errors + step.timeouts} |`);
+      }
+    }
+    lines.push(
+      '',
+      `Sustained: Webhook node ${int(n8nResult.webhookNode.sustained)}/s, Payment Webhook Trigger ${int(n8nResult.trigger.sustained)}/s. ` +
+        `**Ratios:** runtime (Redis) / n8n Webhook node = ${ratio('redis')}, runtime (SQLite) / n8n Webhook node = ${ratio('sqlite')}, ` +
+        `Payment Webhook Trigger / Webhook node = ${fixed(n8nResult.triggerOverWebhook, 2)}x (the trigger also verifies and normalises). ${stageNote(n8n, runAt)}`,
+      '',
+    );
+  } else {
+    const skipped = n8n?.result && 'skipped' in n8n.result ? `Skipped: ${n8n.result.skipped}.` : '';
+    lines.push(`${skipped} ${stageNote(n8n, runAt)}`.trim(), '');
+  }
+
+  // Physical limit.
+  lines.push('## Physical limit', '');
+  if (physical?.result) {
+    const result = physical.result;
+    lines.push(
+      '| Operation | Per second (one core) | Per event |',
+      '| --- | ---: | ---: |',
+      `| Bare HMAC-SHA256 over the ${int(result.bodyBytes)} bytes Stripe signs (\`crypto.createHmac\`) | ${int(result.hmacPerSecond)} | ${fixed(result.hmacMicros, 2)} µs |`,
+      `| Our Stripe verification of the same request (header parsing, timestamp window, constant-time compare) | ${int(result.verifyPerSecond)} | ${fixed(result.verifyMicros, 2)} µs |`,
+      `| Bare Redis \`SET key 1 PX … NX\`, pipelines of ${int(result.redisPipelineDepth)}, appendfsync always | ${int(result.redisSetNxPerSecond)} | ${fixed(1e6 / result.redisSetNxPerSecond, 2)} µs |`,
+      '',
+      `Verification costs ${fixed(result.verifyOverHmac, 2)}x the bare HMAC. ${stageNote(physical, runAt)}`,
+      '',
+    );
+  } else lines.push(stageNote(physical, runAt), '');
+
+  // Delivery.
+  lines.push('## Delivery from a backlog (Redis mode)', '');
+  if (delivery?.result) {
+    const result = delivery.result;
+    lines.push(
+      `${int(result.backlog)} canonical events queued through the runtime's own storage code, then \`payment-webhooks start --role worker\` processes deliver them ` +
+        `(Standard Webhooks signed) to a loopback destination that answers 200 at once. ${result.durability}. Rate from the first delivery to the last.`,
+      '',
+      '| Workers | Concurrency per worker | Delivered | Repeats | Seconds | Events/s | Peak worker RSS |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...result.runs.map(
+        (entry) =>
+          `| ${entry.workers} | ${entry.concurrencyPerWorker} | ${int(entry.delivered)}${entry.drained ? '' : ' (not drained in time)'} | ${int(entry.repeated)} | ${fixed(entry.seconds)} | ${int(entry.perSecond)} | ${fixed(entry.peakWorkerRssMb, 0)} MB |`,
+      ),
+      '',
+      stageNote(delivery, runAt),
+      '',
+    );
+  } else lines.push(stageNote(delivery, runAt), '');
+
+  // Memory.
+  lines.push('## Memory under backlog', '');
+  if (memory?.result) {
+    lines.push(
+      'One runtime process (ingress and worker, Redis mode) started on a queue already holding the backlog, delivering to a loopback destination; RSS sampled every half second. ' +
+        'This Redis does not persist (only memory is measured).',
+      '',
+      '| Queued at start | Peak RSS | RSS first → last sample | Delivered while sampled | Still queued |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...memory.result.phases.map(
+        (phase) =>
+          `| ${int(phase.backlog)} | ${fixed(phase.peakRssMb, 0)} MB | ${fixed(phase.samples[0]?.[1] ?? 0, 0)} → ${fixed(phase.samples[phase.samples.length - 1]?.[1] ?? 0, 0)} MB | ${int(phase.delivered)} | ${int(phase.remaining)} |`,
+      ),
+      '',
+      stageNote(memory, runAt),
+      '',
+    );
+  } else lines.push(stageNote(memory, runAt), '');
+
+  // Reconciliation.
+  lines.push('## Reconciliation', '');
+  if (reconcile?.result) {
+    lines.push(
+      'N payments against N open invoices (`bench/reconcile.ts`, generated from a fixed seed, every matching rung exercised), in a fresh Node process; its output:',
+      '',
+      ...reconcile.result.lines.map((line) => (line.startsWith('|') ? line : `${line}  `)),
+      '',
+      stageNote(reconcile, runAt),
+      '',
+    );
+  } else lines.push(stageNote(reconcile, runAt), '');
+
+  // Profiles.
+  const profiles = (['sqlite', 'redis'] as StorageMode[]).flatMap((mode) => profileSection(`Runtime ingest, ${mode}`, ingest[mode]?.result?.profile));
+  if (profiles.length > 0) {
+    lines.push(
+      '## Where the time goes',
+      '',
+      'A separate run of each ingest mode under `node --cpu-prof` at the best concurrency (so the profiler does not touch the figures above):',
+      '',
+      ...profiles,
+    );
+  }
+
+  lines.push(
+    '## Running it',
+    '',
+    '`npm run bench` runs every stage and rewrites this page and `docs/benchmarks.png`. Each stage writes `bench/out/<stage>.json`; ' +
+      '`BENCH_ONLY=ingest,physical npm run bench` runs some stages (stages: physical, ingest-sqlite, ingest-redis, n8n, delivery, memory, reconcile; `ingest` means both), ' +
+      '`BENCH_QUICK=1` shortens all of them. The n8n baseline uses the end-to-end cache (`N8N_E2E_CACHE`, default `~/.cache/n8n-payment-webhooks`; ' +
+      '`BENCH_N8N_VERSION` picks the version) and is skipped with a note when it is absent.',
+    '',
+  );
+  writeFileSync(join(REPO, 'docs', 'benchmarks.md'), lines.join('\n'));
+  writeFileSync(join(REPO, 'docs', 'benchmarks.png'), chart({ ingest, n8nResult, physical: physical?.result, delivery: delivery?.result }));
+}
+
+function chart(results: {
+  ingest: Partial<Record<StorageMode, Stored<IngestResult>>>;
+  n8nResult?: Exclude<N8nResult, { skipped: string }>;
+  physical?: PhysicalResult;
+  delivery?: DeliveryResult;
+}): Buffer {
+  const sustained = (mode: StorageMode) => results.ingest[mode]?.result?.sweep.sustained ?? 0;
+  const throughput: Panel = {
+    title: 'THROUGHPUT, EVENTS/S (LOG SCALE); DASHES = TARGETS',
+    min: 10,
+    max: 1_000_000,
+    groups: [
+      { label: 'INGEST SQLITE', bars: [{ value: sustained('sqlite'), color: COLORS.runtime, target: TARGETS.ingest.sqlite }] },
+      { label: 'INGEST REDIS', bars: [{ value: sustained('redis'), color: COLORS.runtime, target: TARGETS.ingest.redis }] },
+      { label: 'N8N WEBHOOK', bars: [{ value: results.n8nResult?.webhookNode.sustained ?? 0, color: COLORS.n8n }] },
+      { label: 'N8N TRIGGER', bars: [{ value: results.n8nResult?.trigger.sustained ?? 0, color: COLORS.n8n }] },
+      ...(results.delivery?.runs ?? []).map((entry) => ({
+        label: `DELIVER ${entry.workers}W`,
+        bars: [{ value: entry.perSecond, color: COLORS.delivery, ...(entry.workers === 2 && { target: TARGETS.delivery2 }) }],
+      })),
+      { label: 'BARE HMAC', bars: [{ value: results.physical?.hmacPerSecond ?? 0, color: COLORS.physical }] },
+      { label: 'OUR VERIFY', bars: [{ value: results.physical?.verifyPerSecond ?? 0, color: COLORS.physical }] },
+      { label: 'REDIS SET NX', bars: [{ value: results.physical?.redisSetNxPerSecond ?? 0, color: COLORS.physical }] },
+    ],
+    legend: [
+      { label: 'RUNTIME INGEST', color: COLORS.runtime },
+      { label: 'N8N', color: COLORS.n8n },
+      { label: 'DELIVERY', color: COLORS.delivery },
+      { label: 'PHYSICAL LIMIT', color: COLORS.physical },
+    ],
+  };
+  const latency: Panel = {
+    title: 'ACKNOWLEDGEMENT LATENCY, MS (LOG SCALE), AT 25/50/90% OF THE SUSTAINED RATE',
+    min: 0.1,
+    max: 10_000,
+    line: { value: TARGETS.p99Ms, label: 'P99 TARGET 10 MS' },
+    groups: (['sqlite', 'redis'] as StorageMode[]).flatMap((mode) =>
+      (results.ingest[mode]?.result?.sweep.latency ?? []).map((point) => ({
+        label: `${mode.toUpperCase()} ${percent(point.share)}`,
+        bars: [
+          { value: point.latency.p50, color: COLORS.p50 },
+          { value: point.latency.p99, color: COLORS.p99 },
+          { value: point.latency.p99_9, color: COLORS.p999 },
+        ],
+      })),
+    ),
+    legend: [
+      { label: 'P50', color: COLORS.p50 },
+      { label: 'P99', color: COLORS.p99 },
+      { label: 'P99.9', color: COLORS.p999 },
+    ],
+  };
+  return drawChart('PAYMENT WEBHOOKS RUNTIME: NPM RUN BENCH', [throughput, latency]);
+}

@@ -1,0 +1,164 @@
+import { rmSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
+import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
+import { runLoad, startRuntime, rssMb } from '../processes';
+import { summarizeProfile, type ProfileSummary } from '../profile';
+import { sweepEndpoint, DUPLICATE_SHARE, type SweepResult } from '../sweep';
+
+export type StorageMode = 'sqlite' | 'redis';
+
+export interface IngestResult {
+  mode: StorageMode;
+  durability: string;
+  sweep: SweepResult;
+  /** Every event acknowledged with a 200, looked up in storage after the run. */
+  check: { acknowledged: number; stored: number; missing: number };
+  rssMb: number;
+  profile?: ProfileSummary;
+}
+
+export const INGEST_CONNECTIONS = [4, 16, 64];
+const NEVER_CALLED = 'http://127.0.0.1:9/ingress-only';
+
+interface Storage {
+  location: string;
+  durability: string;
+  watch: Record<string, number>;
+  /** How many of these event ids are stored (with their delivery job). */
+  countStored(ids: string[]): Promise<number>;
+  /** Empties the storage for the next run. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function redisStorage(): Promise<Storage> {
+  // fsync on every write: an acknowledged event survives a crash of Redis and of the machine.
+  const server: TestRedis = await startRedisServer({ appendOnly: true });
+  const client = new Redis(server.url);
+  const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+  return {
+    location: server.url,
+    durability: 'Redis with appendonly yes, appendfsync always',
+    watch: { redis: pid },
+    countStored: async (ids) => {
+      let stored = 0;
+      for (let start = 0; start < ids.length; start += 10_000) {
+        const pipeline = client.pipeline();
+        // Bull keeps a job as the hash `<prefix>:<queue>:<job id>`; the runtime's job id is `<key>|<destination>`.
+        for (const id of ids.slice(start, start + 10_000)) pipeline.exists(`payment-webhooks:deliver:${DESTINATION}:stripe:${id}|${DESTINATION}`);
+        const results = (await pipeline.exec()) ?? [];
+        stored += results.filter(([, value]) => value === 1).length;
+      }
+      return stored;
+    },
+    reset: async () => {
+      await client.flushall();
+    },
+    close: async () => {
+      client.disconnect();
+      await server.stop();
+    },
+  };
+}
+
+function sqliteStorage(dir: string): Storage {
+  let generation = 0;
+  const file = () => join(dir, `events-${generation}.db`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return {
+    get location() {
+      return `sqlite:${file()}`;
+    },
+    durability: 'SQLite WAL, synchronous FULL (the runtime\'s setting)',
+    watch: {},
+    countStored: async (ids) => {
+      const db = new BetterSqlite3(file(), { readonly: true });
+      const has = db.prepare(`SELECT 1 FROM events e JOIN deliveries d ON d.event_key = e.key WHERE e.key = ? AND d.destination = ?`);
+      const stored = ids.filter((id) => has.get(`stripe:${id}`, DESTINATION) !== undefined).length;
+      db.close();
+      return stored;
+    },
+    reset: async () => {
+      generation += 1;
+    },
+    close: async () => undefined,
+  };
+}
+
+function acknowledgedIds(files: string[]): string[] {
+  const ids = new Set<string>();
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const id of readFileSync(file, 'utf8').split('\n')) if (id) ids.add(id);
+  }
+  return [...ids];
+}
+
+export async function benchIngest(context: BenchContext, mode: StorageMode, options: { profileSeconds: number; stepSeconds: number; latencySeconds: number }): Promise<IngestResult> {
+  const dir = join(context.workDir, `ingest-${mode}`);
+  mkdirSync(dir, { recursive: true });
+  const storage = mode === 'redis' ? await redisStorage() : sqliteStorage(join(dir, 'db'));
+  try {
+    // Ingress role: nothing is delivered during the measurement, every event stays stored.
+    const launch = { entry: context.runtimeEntry, role: 'ingress' as const, workDir: dir };
+    const runtime = await startRuntime({ ...launch, name: 'runtime', config: runtimeConfig(storage.location, NEVER_CALLED) });
+    let sweep: SweepResult;
+    let rss = 0;
+    try {
+      sweep = await sweepEndpoint({
+        url: `${runtime.url}/webhooks/stripe`,
+        name: `ingest-${mode}`,
+        workDir: dir,
+        expectedRate: 10_000,
+        connections: INGEST_CONNECTIONS,
+        stepSeconds: options.stepSeconds,
+        latencyShares: [0.25, 0.5, 0.9],
+        latencySeconds: options.latencySeconds,
+        watch: { runtime: runtime.pid, ...storage.watch },
+      });
+      rss = rssMb(runtime.pid);
+    } finally {
+      await runtime.stop();
+    }
+    const ids = acknowledgedIds(sweep.acceptedFiles);
+    const stored = await storage.countStored(ids);
+    const check = { acknowledged: ids.length, stored, missing: ids.length - stored };
+    console.log(`ingest ${mode}: ${Math.round(sweep.sustained)} events/s sustained; ${check.stored}/${check.acknowledged} acknowledged events found in storage`);
+
+    let profile: ProfileSummary | undefined;
+    if (options.profileSeconds > 0) {
+      // A separate run under the profiler, so its overhead does not touch the figures above.
+      await storage.reset();
+      const profileDir = join(dir, 'profile');
+      rmSync(profileDir, { recursive: true, force: true });
+      const profiled = await startRuntime({
+        ...launch,
+        name: 'runtime-profiled',
+        config: runtimeConfig(storage.location, NEVER_CALLED),
+        nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      });
+      try {
+        await runLoad(
+          {
+            url: `${profiled.url}/webhooks/stripe`,
+            duplicateShare: DUPLICATE_SHARE,
+            expectedRate: Math.max(sweep.sustained, 1000),
+            steps: [{ connections: sweep.bestConnections, durationS: options.profileSeconds }],
+          },
+          dir,
+          `ingest-${mode}.profile`,
+        );
+      } finally {
+        await profiled.stop();
+      }
+      profile = existsSync(profileDir) ? summarizeProfile(profileDir) : undefined;
+    }
+    return { mode, durability: storage.durability, sweep, check, rssMb: rss, profile };
+  } finally {
+    await storage.close();
+  }
+}

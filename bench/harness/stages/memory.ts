@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../../../test/support/redis-server';
+import { canonicalEvents, fillBacklog } from '../backlog';
+import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
+import { rssMb, sleep, startRuntime, startSink } from '../processes';
+
+/**
+ * Resident memory of one runtime process (ingress and worker, Redis mode) while it works
+ * through a small backlog and while it works through a large one: the queue lives in
+ * Redis, so the process should not grow with it.
+ */
+export interface MemoryPhase {
+  backlog: number;
+  fillSeconds: number;
+  /** [seconds since start, RSS MB], every half second. */
+  samples: Array<[number, number]>;
+  peakRssMb: number;
+  delivered: number;
+  /** Jobs still waiting when sampling ended. */
+  remaining: number;
+}
+
+export interface MemoryResult {
+  phases: MemoryPhase[];
+  /** Peak RSS with the large backlog over peak RSS with the small one. */
+  growth: number;
+}
+
+const SMALL_BACKLOG = 10_000;
+
+export async function benchMemory(context: BenchContext, options: { backlog: number; sampleSeconds: number }): Promise<MemoryResult> {
+  const sample = canonicalEvents(SMALL_BACKLOG);
+  // Memory is the question here, not durability: this Redis does not persist (the fill is faster).
+  const redis = await startRedisServer();
+  const client = new Redis(redis.url);
+  const phases: MemoryPhase[] = [];
+  try {
+    for (const backlog of [SMALL_BACKLOG, options.backlog]) {
+      await client.flushall();
+      const fill = await fillBacklog(redis.url, backlog, sample);
+      const sink = await startSink();
+      const runtime = await startRuntime({
+        entry: context.runtimeEntry,
+        role: 'both',
+        name: `memory-${backlog}`,
+        workDir: join(context.workDir, 'memory'),
+        config: runtimeConfig(redis.url, sink.url),
+      });
+      const samples: Array<[number, number]> = [];
+      const started = performance.now();
+      try {
+        while (performance.now() - started < options.sampleSeconds * 1000) {
+          samples.push([(performance.now() - started) / 1000, rssMb(runtime.pid)]);
+          await sleep(500);
+        }
+      } finally {
+        await runtime.stop();
+        await sink.close();
+      }
+      // Bull keeps waiting jobs (prioritised or not) in the queue's `wait` list.
+      const remaining = await client.llen(`payment-webhooks:deliver:${DESTINATION}:wait`);
+      const phase = { backlog, fillSeconds: fill.seconds, samples, peakRssMb: Math.max(...samples.map(([, rss]) => rss)), delivered: sink.ids.size, remaining };
+      console.log(`memory with ${backlog} queued: peak RSS ${phase.peakRssMb.toFixed(0)} MB, ${phase.delivered} delivered while sampling, ${remaining} still queued`);
+      phases.push(phase);
+    }
+  } finally {
+    client.disconnect();
+    await redis.stop();
+  }
+  return { phases, growth: phases[1].peakRssMb / phases[0].peakRssMb };
+}

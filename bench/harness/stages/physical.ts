@@ -1,0 +1,88 @@
+import { createHmac } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { getProvider } from '../../../core/providers';
+import { startRedisServer } from '../../../test/support/redis-server';
+import { eventPool, STRIPE_SECRET } from '../events';
+
+/**
+ * The floor under ingest: a bare HMAC-SHA256 over the bytes Stripe signs, our Stripe
+ * verification of the same request, and a bare Redis `SET NX` pipeline on a Redis as
+ * durable as the runtime's (appendfsync always).
+ */
+export interface PhysicalResult {
+  bodyBytes: number;
+  hmacPerSecond: number;
+  hmacMicros: number;
+  verifyPerSecond: number;
+  verifyMicros: number;
+  /** Our verification's cost per event over the bare HMAC's. */
+  verifyOverHmac: number;
+  redisSetNxPerSecond: number;
+  redisPipelineDepth: number;
+}
+
+/** Runs `operation` repeatedly for about `seconds`; returns operations per second. */
+async function rate(seconds: number, operation: () => unknown, batch = 1000): Promise<number> {
+  for (let index = 0; index < batch; index += 1) await operation(); // warm-up
+  let count = 0;
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  while (performance.now() < until) {
+    for (let index = 0; index < batch; index += 1) await operation();
+    count += batch;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+export async function benchPhysical(options: { seconds: number }): Promise<PhysicalResult> {
+  const [event] = eventPool(1, 0);
+  const rawBody = Buffer.from(event.body);
+  const timestamp = /t=(\d+)/.exec(event.headers['stripe-signature'])![1];
+  const signed = Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]);
+
+  // The bare HMAC gets the same async loop as verification, so the ratio compares the work alone.
+  const hmacPerSecond = await rate(options.seconds, () => createHmac('sha256', STRIPE_SECRET).update(signed).digest());
+  const stripe = getProvider('stripe')!;
+  const source = { secrets: [STRIPE_SECRET], toleranceSeconds: 300 };
+  const request = { rawBody, headers: event.headers };
+  let refused = 0;
+  const verifyPerSecond = await rate(options.seconds, async () => {
+    const verdict = await stripe.verify(request, source, { now: new Date() });
+    if (!verdict.ok) refused += 1;
+  });
+  if (refused > 0) throw new Error(`verification refused ${refused} correctly signed requests`);
+
+  const redis = await startRedisServer({ appendOnly: true });
+  const client = new Redis(redis.url);
+  const depth = 1000;
+  let key = 0;
+  const redisSetNxPerSecond =
+    depth *
+    (await rate(
+      options.seconds,
+      async () => {
+        const pipeline = client.pipeline();
+        for (let index = 0; index < depth; index += 1) pipeline.set(`claim:${(key += 1)}`, '1', 'PX', 86_400_000, 'NX');
+        await pipeline.exec();
+      },
+      1,
+    ));
+  client.disconnect();
+  await redis.stop();
+
+  const result = {
+    bodyBytes: rawBody.length,
+    hmacPerSecond,
+    hmacMicros: 1e6 / hmacPerSecond,
+    verifyPerSecond,
+    verifyMicros: 1e6 / verifyPerSecond,
+    verifyOverHmac: hmacPerSecond / verifyPerSecond,
+    redisSetNxPerSecond,
+    redisPipelineDepth: depth,
+  };
+  console.log(
+    `HMAC ${Math.round(result.hmacPerSecond)}/s (${result.hmacMicros.toFixed(2)} µs), verify ${Math.round(result.verifyPerSecond)}/s ` +
+      `(${result.verifyOverHmac.toFixed(2)}x), Redis SET NX ${Math.round(result.redisSetNxPerSecond)}/s`,
+  );
+  return result;
+}
