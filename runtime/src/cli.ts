@@ -84,7 +84,7 @@ async function configCheck(args: string[], io: Io): Promise<number> {
 }
 
 async function withStorage<T>(config: RuntimeConfig, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {
-  const storage = await openStorage(config.storage);
+  const storage = await openStorage(config.storage, { destinations: config.destinations.map((destination) => destination.name) });
   try {
     return await work(storage);
   } finally {

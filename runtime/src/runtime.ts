@@ -45,7 +45,9 @@ export class Runtime {
 
   /** Starts everything the role needs; resolves with the listener's URL (ingress roles). */
   async start(): Promise<{ url?: string }> {
-    const storage = await openStorage(this.config.storage);
+    const storage = await openStorage(this.config.storage, {
+      destinations: this.config.destinations.map((destination) => destination.name),
+    });
     this.storage = storage;
     if (this.role !== 'ingress') {
       await storage.consume({

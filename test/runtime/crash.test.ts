@@ -7,11 +7,13 @@ import {
   stripeEventBody,
   stripeSigned,
   tempDir,
+  parsedConfig,
   waitFor,
   writeConfig,
   type Destination,
   type RuntimeProcess,
 } from './support/harness';
+import { openStorage } from '../../runtime/src/storage/open';
 
 /**
  * SIGKILL with 1,000 events queued, in both storage modes: after a restart all 1,000 are
@@ -55,8 +57,9 @@ const modes = [
 ] as const;
 
 it.each(modes)('delivers all 1,000 queued events after a SIGKILL and a restart, none lost (%s storage)', async (mode, storage) => {
+  const storageUrl = storage();
   const config = writeConfig(dir.path, {
-    storage: storage(),
+    storage: storageUrl,
     destinationUrl: destination.url,
     concurrency: CONCURRENCY,
     retry: { maxAttempts: 20, initialDelayMs: 50, maxDelayMs: 500 },
@@ -106,4 +109,12 @@ it.each(modes)('delivers all 1,000 queued events after a SIGKILL and a restart, 
   expect(ids.filter((id) => !accepted.has(id))).toEqual([]);
   expect(duplicated.length).toBeLessThanOrEqual(CONCURRENCY);
   expect(Math.max(...ids.map((id) => accepted.get(id)!))).toBeLessThanOrEqual(2);
+  // Nothing is left behind: no job waiting, delayed or stuck in flight.
+  const storageConfig = parsedConfig({ storage: storageUrl, destinationUrl: destination.url });
+  const store = await openStorage(storageConfig.storage, { destinations: ['n8n'] });
+  try {
+    await waitFor(async () => (await store.backlog()) === 0, 'an empty queue', 30_000);
+  } finally {
+    await store.close();
+  }
 });

@@ -4,6 +4,8 @@ import type { RuntimeStorage } from './types';
 export interface OpenStorageOptions {
   /** Bull/Redis key prefix, so several runtimes (or test suites) can share one Redis. */
   prefix?: string;
+  /** The configured destinations, so the backlog covers every queue from the start. */
+  destinations?: readonly string[];
 }
 
 /** Opens the storage a config's `storage` value names: `sqlite:PATH` or `redis://…`. */

@@ -40,6 +40,7 @@ const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
 
 export interface RedisStorageOptions {
   prefix?: string;
+  destinations?: readonly string[];
 }
 
 /** `?prefix=name` on the storage URL namespaces every key; it is not passed on to Redis. */
@@ -75,7 +76,9 @@ export class RedisStorage implements RuntimeStorage {
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     client.on('error', () => undefined); // reconnection is automatic; readiness reports the outage
     await client.connect();
-    return new RedisStorage(url, prefix, client);
+    const storage = new RedisStorage(url, prefix, client);
+    for (const destination of options.destinations ?? []) storage.queue(destination);
+    return storage;
   }
 
   private queue(destination: string): Bull.Queue<JobData> {
@@ -159,9 +162,6 @@ export class RedisStorage implements RuntimeStorage {
     return counts.reduce((sum, count) => sum + count.waiting + count.active + count.delayed, 0);
   }
 
-  async close(): Promise<void> {
-    await this.stopConsuming();
-    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
   async queueStats(): Promise<QueueStat[]> {
     const stats: QueueStat[] = [];
     for (const [destination, queue] of this.queues) {
@@ -175,6 +175,9 @@ export class RedisStorage implements RuntimeStorage {
     return stats;
   }
 
+  async close(): Promise<void> {
+    await this.stopConsuming();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
     this.queues.clear();
     this.client.disconnect();
   }
