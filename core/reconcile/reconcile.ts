@@ -40,6 +40,9 @@ export class Reconciler {
       return { ...unapplied, outcome: 'duplicate', duplicateOf, reason: `payment ${payment.id} was already processed in ${duplicateOf}` };
     }
     this.seenInBatch.add(payment.id);
+    if (payment.amount.minor <= 0) {
+      return { ...unapplied, outcome: 'unmatched', reason: 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)' };
+    }
 
     const match = findMatch(this.context, payment);
     switch (match.kind) {

@@ -143,6 +143,12 @@ const cases: Case[] = [
     expect: { outcome: 'unmatched', unapplied: { minor: 4200, currency: 'USD' }, allocations: [] },
   },
   {
+    name: 'unmatched: a refund (negative amount) is never applied to an invoice',
+    invoices: [acme('in_1', 'INV-1', '100.00')],
+    payments: [payment({ id: 're_1', amount: '-100.00', reference: 'INV-1' })],
+    expect: { outcome: 'unmatched', unapplied: { minor: -10000, currency: 'USD' }, allocations: [] },
+  },
+  {
     name: 'duplicate: the same payment twice in one batch',
     invoices: [acme('in_1', 'INV-1', '100.00'), acme('in_2', 'INV-2', '100.00')],
     payments: [payment({ id: 'pi_1', amount: '100.00', reference: 'INV-1' }), payment({ id: 'pi_1', amount: '100.00', reference: 'INV-1' })],
