@@ -5,7 +5,7 @@ import type { PaymentEvent } from '../../../core/event';
 import { getProvider } from '../../../core/providers';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
-import type { Observer } from '../observer';
+import type { Observer, StoreOutcome } from '../observer';
 import type { RuntimeStorage } from '../storage/types';
 import { withTimeout } from '../timeout';
 import { laneFor } from './lane';
@@ -27,14 +27,14 @@ const STORE_LEASE_FACTOR = 2;
  * completed: a crash in between leaves a job and an expiring claim, and the gateway's retry
  * then finds the job already queued (enqueueing is idempotent), so nothing is lost or doubled.
  */
-async function store(event: PaymentEvent, options: IngressOptions): Promise<'accepted' | 'duplicate'> {
-  const { storage, config } = options;
+async function store(event: PaymentEvent, source: string, options: IngressOptions): Promise<StoreOutcome> {
+  const { storage, config, observer } = options;
   const claim = await storage.idempotency.claim(event.idempotencyKey, {
     leaseMs: config.limits.storeTimeoutMs * STORE_LEASE_FACTOR,
   });
   if (claim.status === 'duplicate') return 'duplicate';
   try {
-    const lane = await laneFor(event, storage.riskWindows, config.risk, Date.now());
+    const lane = await laneFor(event, storage.riskWindows, config.risk, Date.now(), (assessment) => observer.risk(source, event, assessment));
     await storage.enqueue(event, destinationsFor(event, config.destinations), lane);
   } catch (error) {
     if (claim.status === 'new') await storage.idempotency.release(event.idempotencyKey, claim.token).catch(() => false);
@@ -104,16 +104,18 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     const webhook = { rawBody, headers: request.headers };
     const now = new Date();
 
+    const verifyStarted = Date.now();
     const verified = await provider.verify(webhook, source, { now });
+    const verifyEnded = Date.now();
     if (!verified.ok) {
       // The reason and its diagnosis name no secret and no signature (core/providers' rule).
-      request.log.warn({ source: name, reason: verified.reason, detail: verified.detail }, 'webhook refused');
+      request.log.warn({ source: name, outcome: 'refused', reason: verified.reason, detail: verified.detail }, 'webhook refused');
       observer.ingress(name, 'refused', { reason: verified.reason });
       return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
     }
     const normalized = provider.normalize(webhook, now, source);
     if (!normalized.ok) {
-      request.log.warn({ source: name, detail: normalized.detail }, 'webhook body malformed');
+      request.log.warn({ source: name, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
       observer.ingress(name, 'malformed');
       return reply.code(400).send({ error: 'malformed body' });
     }
@@ -126,7 +128,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       );
       const refused = confirmed.find((result) => !result.ok);
       if (refused && !refused.ok) {
-        request.log.warn({ source: name, reason: refused.reason, detail: refused.detail }, 'webhook not confirmed');
+        request.log.warn({ source: name, outcome: 'refused', reason: refused.reason, detail: refused.detail }, 'webhook not confirmed');
         observer.ingress(name, 'refused', { reason: refused.reason });
         // The gateway's API may only be unreachable for now: let the gateway retry.
         return reply.code(refused.reason === 'confirm_failed' ? 503 : 401).send({ error: 'event not confirmed' });
@@ -134,9 +136,22 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
     }
 
+    const traced = { source: name, provider: source.provider };
     try {
       const outcomes = await withTimeout(
-        Promise.all(events.map((event) => store(event, options))),
+        Promise.all(
+          events.map((event) => {
+            const key = event.idempotencyKey;
+            observer.recordSpan(key, 'verify', verifyStarted, verifyEnded, traced);
+            return observer.span(key, 'store', traced, async (_traceparent, annotate) => {
+              const outcome = await store(event, name, options);
+              annotate({ 'payment_webhooks.outcome': outcome });
+              observer.stored(name, event, outcome);
+              request.log.info({ eventKey: key, source: name, kind: event.kind, outcome }, 'webhook stored');
+              return outcome;
+            });
+          }),
+        ),
         config.limits.storeTimeoutMs,
         'the durable write',
       );

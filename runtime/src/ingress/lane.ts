@@ -1,6 +1,6 @@
 import type { PaymentEvent } from '../../../core/event';
 import { scoreEvent } from '../../../core/risk';
-import type { RiskConfig, RiskWindowStore } from '../../../core/risk/types';
+import type { RiskAssessment, RiskConfig, RiskWindowStore } from '../../../core/risk/types';
 import type { Lane } from '../storage/types';
 
 /**
@@ -8,7 +8,14 @@ import type { Lane } from '../storage/types';
  * verdict still goes to the review lane: the runtime never drops a verified event, it
  * delivers it last and lets the workflow decide.
  */
-export async function laneFor(event: PaymentEvent, store: RiskWindowStore, config: RiskConfig, now: number): Promise<Lane> {
+export async function laneFor(
+  event: PaymentEvent,
+  store: RiskWindowStore,
+  config: RiskConfig,
+  now: number,
+  report: (assessment: RiskAssessment) => void = () => undefined,
+): Promise<Lane> {
   const assessment = await scoreEvent(event, { store, config, now, source: event.provider });
+  report(assessment);
   return assessment.lane === 'block' ? 'review' : assessment.lane;
 }
