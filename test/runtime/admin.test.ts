@@ -17,6 +17,8 @@ import {
  * `/admin/dead-letters`, spoken to by core/deadletter's admin-API client store (what the
  * Dead Letter node uses), so the server and the client are held to one contract.
  */
+jest.setTimeout(30_000);
+
 const dir = tempDir();
 let destination: Destination;
 let runtime: Runtime;

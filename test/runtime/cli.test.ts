@@ -8,6 +8,8 @@ import { configObject, startDestination, startRuntime, tempDir, waitFor, type De
 import type { Runtime } from '../../runtime/src/runtime';
 
 /** The `payment-webhooks` command, run in-process with its output captured. */
+jest.setTimeout(30_000);
+
 const dir = tempDir();
 afterAll(() => dir.remove());
 

@@ -18,6 +18,8 @@ import type { Runtime } from '../../runtime/src/runtime';
  * The main path over loopback, in both storage modes: a gateway-signed event is answered
  * 200, stored and delivered once, signed with Standard Webhooks.
  */
+jest.setTimeout(30_000);
+
 const modes = [
   ['sqlite', () => `sqlite:${join(dir.path, 'runtime.db')}`],
   ['redis', () => redisStorage()],

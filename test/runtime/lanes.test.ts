@@ -15,6 +15,8 @@ import {
  * Priority lanes under backlog: events queued while no worker runs are delivered
  * high-value (core/risk's priority lane) first, whatever order they arrived in.
  */
+jest.setTimeout(30_000);
+
 const dir = tempDir();
 let destination: Destination;
 

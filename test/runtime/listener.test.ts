@@ -8,6 +8,8 @@ import { Runtime } from '../../runtime/src/runtime';
 import pino from 'pino';
 
 /** The listener: HTTPS from configured certificate files, and the slow-client guard. */
+jest.setTimeout(30_000);
+
 const dir = tempDir();
 let destination: Destination;
 

@@ -19,6 +19,8 @@ import {
  * and the CLI replay once it is back. The jitter's random source is pinned near 1 so each
  * delay sits at its exponential cap (100, 200, 400 ms) and the growth is observable.
  */
+jest.setTimeout(30_000);
+
 const dir = tempDir();
 afterAll(() => dir.remove());
 
