@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   postWebhook,
+  redisStorage,
   spawnRuntime,
   startDestination,
   stripeEventBody,
@@ -32,9 +33,15 @@ afterAll(async () => {
   dir.remove();
 });
 
-it('finishes the delivery in flight on SIGTERM and does not send it again after a restart', async () => {
+const modes = [
+  ['sqlite', () => `sqlite:${join(dir.path, 'shutdown.db')}`],
+  ['redis', () => redisStorage()],
+] as const;
+
+it.each(modes)('finishes the delivery in flight on SIGTERM and does not send it again after a restart (%s storage)', async (_mode, storage) => {
+  destination.received.length = 0;
   const config = writeConfig(dir.path, {
-    storage: `sqlite:${join(dir.path, 'shutdown.db')}`,
+    storage: storage(),
     destinationUrl: destination.url,
     logLevel: 'info',
   });
