@@ -1,4 +1,5 @@
 import type { EventKind } from '../../../core/event';
+import type { AlertsConfig } from '../alerts/config';
 import type { RiskConfig } from '../../../core/risk/types';
 import type { SourceConfig } from '../../../core/providers/types';
 
@@ -53,6 +54,8 @@ export interface RuntimeConfig {
   retry: RetryConfig;
   deadLetter?: { url: string; signingSecret?: string };
   admin?: { token: string };
+  /** Where alerts are posted, and their thresholds (runtime/src/alerts). */
+  alerts?: AlertsConfig;
   /** core/risk's amounts and rules (its defaults where absent): they choose each event's lane. */
   risk: RiskConfig;
   log: { level: string };

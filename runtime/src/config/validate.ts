@@ -2,6 +2,7 @@ import { EVENT_KINDS } from '../../../core/event';
 import { providerIds } from '../../../core/providers';
 import { genericHmac, genericHmacSettings } from '../../../core/providers/generic-hmac';
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
+import { readAlertsConfig } from '../alerts/config';
 import { didYouMean } from './suggest';
 import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
 
@@ -12,7 +13,7 @@ import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
  */
 export type Validation = { ok: true; config: RuntimeConfig } | { ok: false; errors: string[] };
 
-const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 'retry', 'deadLetter', 'admin', 'risk', 'log'];
+const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 'retry', 'deadLetter', 'admin', 'alerts', 'risk', 'log'];
 const MIB = 1024 * 1024;
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -187,6 +188,8 @@ export function validateConfig(input: unknown): Validation {
   if (deadLetter) read.keys(deadLetter, ['url', 'signingSecret'], 'deadLetter');
   const admin = read.object(root.admin, 'admin');
   if (admin) read.keys(admin, ['token'], 'admin');
+  const alerts = readAlertsConfig(root.alerts);
+  read.errors.push(...alerts.errors);
   const log = read.object(root.log, 'log') ?? {};
   read.keys(log, ['level'], 'log');
 
@@ -221,6 +224,7 @@ export function validateConfig(input: unknown): Validation {
       },
     }),
     ...(admin && { admin: { token: read.string(admin.token, 'admin.token') } }),
+    ...(alerts.config && { alerts: alerts.config }),
     risk: readRisk(read, root.risk),
     log: { level: read.string(log.level, 'log.level', 'info') },
   };

@@ -1,0 +1,73 @@
+/**
+ * `alerts:` in the runtime config: where alerts go and when they fire.
+ *
+ * ```yaml
+ * alerts:
+ *   url: ${ALERT_WEBHOOK_URL}        # an n8n webhook or a Slack incoming webhook
+ *   windowMs: 900000                 # one alert per kind and subject per window
+ *   refusedBurst: { count: 20, windowMs: 60000 }
+ *   deadLetters: 10                  # open dead letters
+ *   failingDeliveries: 5             # consecutive failed attempts to one destination
+ * ```
+ */
+export interface AlertsConfig {
+  url: string;
+  windowMs: number;
+  refusedBurst: { count: number; windowMs: number };
+  deadLetters: number;
+  failingDeliveries: number;
+  /** Whether a fired risk spike (core/risk's spike signal) alerts; on by default. */
+  riskSpike: boolean;
+}
+
+export const ALERT_DEFAULTS: Omit<AlertsConfig, 'url'> = {
+  windowMs: 15 * 60 * 1000,
+  refusedBurst: { count: 20, windowMs: 60 * 1000 },
+  deadLetters: 10,
+  failingDeliveries: 5,
+  riskSpike: true,
+};
+
+const FIELDS = ['url', 'windowMs', 'refusedBurst', 'deadLetters', 'failingDeliveries', 'riskSpike'];
+
+type Json = Record<string, unknown>;
+
+function positiveInteger(value: unknown, path: string, fallback: number, errors: string[]): number {
+  if (value === undefined || value === null) return fallback;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+    errors.push(`${path}: must be an integer ≥ 1`);
+    return fallback;
+  }
+  return number;
+}
+
+/** Reads and checks `alerts`; every error names its field. Absent means no alerts. */
+export function readAlertsConfig(value: unknown): { config?: AlertsConfig; errors: string[] } {
+  const errors: string[] = [];
+  if (value === undefined || value === null) return { errors };
+  if (typeof value !== 'object' || Array.isArray(value)) return { errors: ['alerts: must be an object'] };
+  const entry = value as Json;
+  for (const key of Object.keys(entry)) if (!FIELDS.includes(key)) errors.push(`alerts.${key}: unknown field`);
+  const url = typeof entry.url === 'string' ? entry.url : '';
+  try {
+    if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('protocol');
+  } catch {
+    errors.push('alerts.url: must be an http or https URL');
+  }
+  const burst = (entry.refusedBurst ?? {}) as Json;
+  if (typeof burst !== 'object' || Array.isArray(burst)) errors.push('alerts.refusedBurst: must be an object');
+  if (entry.riskSpike !== undefined && typeof entry.riskSpike !== 'boolean') errors.push('alerts.riskSpike: must be true or false');
+  const config: AlertsConfig = {
+    url,
+    windowMs: positiveInteger(entry.windowMs, 'alerts.windowMs', ALERT_DEFAULTS.windowMs, errors),
+    refusedBurst: {
+      count: positiveInteger(burst.count, 'alerts.refusedBurst.count', ALERT_DEFAULTS.refusedBurst.count, errors),
+      windowMs: positiveInteger(burst.windowMs, 'alerts.refusedBurst.windowMs', ALERT_DEFAULTS.refusedBurst.windowMs, errors),
+    },
+    deadLetters: positiveInteger(entry.deadLetters, 'alerts.deadLetters', ALERT_DEFAULTS.deadLetters, errors),
+    failingDeliveries: positiveInteger(entry.failingDeliveries, 'alerts.failingDeliveries', ALERT_DEFAULTS.failingDeliveries, errors),
+    riskSpike: entry.riskSpike !== false,
+  };
+  return errors.length > 0 ? { errors } : { config, errors };
+}
