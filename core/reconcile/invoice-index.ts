@@ -17,6 +17,8 @@ export interface InvoiceState {
   remaining: MoneyAmount;
   /** Normalized number and id, for the reference rungs. */
   references: string[];
+  /** The customer's block, kept here so settling never looks it up again. */
+  block?: CustomerBlock;
 }
 
 const customerKey = (currency: string, customerId: string): string => `${currency}:${customerId}`;
@@ -91,9 +93,9 @@ export class InvoiceIndex {
       const owed = subtract(invoice.amountDue, paid);
       const remaining = owed.minor > 0 ? owed : { minor: 0, currency: owed.currency };
       const number = invoice.number?.trim();
-      const numberForms = number ? normalizedForms(number, prefixes) : [];
+      const numberForms = number ? normalizedForms(number, prefixes, minContainsLength) : [];
       const references = [...numberForms];
-      for (const form of normalizedForms(invoice.id, prefixes)) if (!references.includes(form)) references.push(form);
+      for (const form of normalizedForms(invoice.id, prefixes, minContainsLength)) if (!references.includes(form)) references.push(form);
       const state: InvoiceState = { invoice, order, paid, remaining, references };
       bucketAdd(this.byKey, invoice.id, state);
       if (number && number !== invoice.id) bucketAdd(this.byKey, number, state);
@@ -102,9 +104,13 @@ export class InvoiceIndex {
       for (const form of numberForms) if (form.length >= minContainsLength) lengths.add(form.length);
       if (invoice.customerId) {
         const key = customerKey(remaining.currency, invoice.customerId);
-        const block = this.byCustomer.get(key);
-        if (block === undefined) this.byCustomer.set(key, { states: [state] });
-        else block.states.push(state);
+        let block = this.byCustomer.get(key);
+        if (block === undefined) {
+          block = { states: [] };
+          this.byCustomer.set(key, block);
+        }
+        block.states.push(state);
+        state.block = block;
       }
       this.indexAmount(state);
     });
@@ -150,11 +156,6 @@ export class InvoiceIndex {
     this.indexAmount(state);
   }
 
-  private customerAmounts(state: InvoiceState): Map<number, Bucket> | undefined {
-    const customerId = state.invoice.customerId;
-    return customerId ? this.byCustomer.get(customerKey(state.remaining.currency, customerId))?.byAmount : undefined;
-  }
-
   private indexAmount(state: InvoiceState): void {
     if (state.remaining.minor <= 0) return;
     let byAmount = this.byAmount.get(state.remaining.currency);
@@ -163,28 +164,27 @@ export class InvoiceIndex {
       this.byAmount.set(state.remaining.currency, byAmount);
     }
     bucketAdd(byAmount, state.remaining.minor, state);
-    const customerAmounts = this.customerAmounts(state);
-    if (customerAmounts) bucketAdd(customerAmounts, state.remaining.minor, state);
+    if (state.block?.byAmount) bucketAdd(state.block.byAmount, state.remaining.minor, state);
   }
 
   private unindexAmount(state: InvoiceState): void {
     if (state.remaining.minor <= 0) return;
     const byAmount = this.byAmount.get(state.remaining.currency);
     if (byAmount) bucketRemove(byAmount, state.remaining.minor, state);
-    const customerAmounts = this.customerAmounts(state);
-    if (customerAmounts) bucketRemove(customerAmounts, state.remaining.minor, state);
+    if (state.block?.byAmount) bucketRemove(state.block.byAmount, state.remaining.minor, state);
   }
 }
 
 /**
- * A number or id normalized with and without its prefix: "INV300" is distinctive inside a
- * memo where "300" is not.
+ * A number or id normalized without its prefix ("INV-0042" -> "0042"), and also with it when
+ * the short form is too short to look for inside a memo: "INV300" is distinctive there where
+ * "300" is not. (A reference equal to the whole form normalizes to the short one anyway.)
  */
-function normalizedForms(value: string, prefixes: readonly string[]): string[] {
+function normalizedForms(value: string, prefixes: readonly string[], minContainsLength: number): string[] {
   const whole = compactReference(value);
-  const stripped = stripPrefix(whole, prefixes);
   if (whole === '') return [];
-  return stripped === whole ? [whole] : [stripped, whole];
+  const stripped = stripPrefix(whole, prefixes);
+  return stripped === whole || stripped.length >= minContainsLength ? [stripped] : [stripped, whole];
 }
 
 /** Earliest due date first (undated last), then input order. */
