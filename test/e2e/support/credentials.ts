@@ -13,6 +13,8 @@ export const CREDENTIAL_IDS = {
   hubspot: 'pwHubspot0000001',
   openAi: 'pwOpenAi00000001',
   slack: 'pwSlack000000001',
+  n8nApi: 'pwN8nApi00000001',
+  replayAuth: 'pwReplayAuth0001',
 } as const;
 
 export interface CredentialTargets {

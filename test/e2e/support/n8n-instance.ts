@@ -64,7 +64,7 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
   const home = mkdtempSync(join(tmpdir(), `pw-e2e-n8n-${options.version}-`));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inheritedEnvironment(),
     ...quietEnvironment(home, port, await freePort()),
     ...options.env,
   };
@@ -122,6 +122,12 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
     throw new Error(`${(error as Error).message}\n--- n8n output ---\n${output.slice(-8000)}`);
   }
   return instance;
+}
+
+/** The test process's environment without what Jest sets: n8n behaves differently under NODE_ENV=test. */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  const { NODE_ENV: _nodeEnv, JEST_WORKER_ID: _worker, ...rest } = process.env;
+  return rest;
 }
 
 function quietEnvironment(home: string, port: number, brokerPort: number): NodeJS.ProcessEnv {

@@ -1,0 +1,74 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../support/redis-server';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+
+export interface RuntimeOptions {
+  stripeSecret: string;
+  /** The n8n webhook URL deliveries go to, and the Standard Webhooks secret they are signed with. */
+  destinationUrl: string;
+  deliverySecret: string;
+}
+
+export interface RuntimeProcess {
+  readonly url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Builds the connector runtime and starts it with its own bin, SQLite storage in a temporary folder. */
+export async function startRuntime(options: RuntimeOptions): Promise<RuntimeProcess> {
+  execFileSync('npm', ['run', 'build', '--silent', '-w', 'runtime'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  const dir = mkdtempSync(join(tmpdir(), 'pw-e2e-runtime-'));
+  const port = await freePort();
+  const config = {
+    listen: { host: '127.0.0.1', port },
+    storage: `sqlite:${join(dir, 'payment-webhooks.db')}`,
+    sources: [{ name: 'stripe', provider: 'stripe', secrets: ['${E2E_STRIPE_SECRET}'], toleranceSeconds: 300 }],
+    destinations: [{ name: 'n8n', url: options.destinationUrl, signingSecret: '${E2E_DELIVERY_SECRET}', kinds: ['*'] }],
+    retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 2000 },
+  };
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const { NODE_ENV: _nodeEnv, ...env } = process.env;
+  const child: ChildProcess = spawn(process.execPath, [join(REPO, 'runtime', 'bin', 'payment-webhooks.js'), 'start', '--config', file], {
+    cwd: dir,
+    env: { ...env, E2E_STRIPE_SECRET: options.stripeSecret, E2E_DELIVERY_SECRET: options.deliverySecret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-100_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the runtime exited (code ${child.exitCode}):\n${output}`);
+    }
+    const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the runtime did not become ready:\n${output}`);
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  return { url, output: () => output, stop };
+}
