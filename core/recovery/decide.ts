@@ -2,7 +2,7 @@
  * The next step after a declined payment: retry (and when), ask the customer, stop, or send
  * to review. Pure: the same input and `now` always give the same decision.
  */
-import { classify, type Classification } from './classify';
+import { classify, ruleId, type Classification } from './classify';
 import { intoLocalWindow } from './local-time';
 import { ASK_MESSAGES } from './messages';
 import type { AskReason, DeclineReason, RecoveryDecision, RecoveryInput, RecoveryPolicy, RuleHit } from './types';
@@ -25,7 +25,7 @@ function declinesOfCard(input: RecoveryInput): number[] {
 }
 
 function trail(classification: Classification): RuleHit[] {
-  return classification.hits.map((hit) => ({ rule: `${hit.source}:${hit.code}`, detail: `${hit.description} (${hit.category})` }));
+  return classification.hits.map((hit) => ({ rule: ruleId(hit), detail: `${hit.description} (${hit.category})` }));
 }
 
 export function decideRecovery(input: RecoveryInput, overrides: Partial<RecoveryPolicy> = {}): RecoveryDecision {

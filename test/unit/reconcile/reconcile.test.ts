@@ -1,4 +1,6 @@
 import {
+  OUTCOMES,
+  TIERS,
   invoiceFromRecord,
   paymentFromEvent,
   paymentFromRecord,
@@ -232,6 +234,12 @@ describe('reconcile: every outcome and tier', () => {
     expect(last).toMatchObject(fields);
     if (allocated) expect(last.allocations.map((a) => [a.invoiceId, a.amount.minor])).toEqual(allocated);
     expect(last.reason.length).toBeGreaterThan(10);
+  });
+
+  test('the table covers every outcome and every tier', () => {
+    const seen = cases.map(({ invoices, payments, options }) => reconcile(payments, invoices, options).pop()!);
+    expect(new Set(seen.map((r) => r.outcome))).toEqual(new Set(OUTCOMES));
+    expect(new Set(seen.map((r) => r.tier).filter(Boolean))).toEqual(new Set(TIERS));
   });
 
   test('ambiguous results list the candidates and apply nothing', () => {
