@@ -18,15 +18,21 @@ export function canonicalEvents(size: number): PaymentEvent[] {
 
 /**
  * Queues `count` events for the bench destination through the runtime's own storage
- * (the code ingress uses), many writes in flight. Events beyond the sample repeat its
- * content under new ids.
+ * (the code ingress uses), many writes in flight, stopping early at `deadlineMs` so a
+ * slow machine cannot stretch the run. Events beyond the sample repeat its content
+ * under new ids.
  */
-export async function fillBacklog(storageUrl: string, count: number, sample: PaymentEvent[]): Promise<{ seconds: number; backlog: number }> {
+export async function fillBacklog(
+  storageUrl: string,
+  count: number,
+  sample: PaymentEvent[],
+  deadlineMs = Number.POSITIVE_INFINITY,
+): Promise<{ seconds: number; backlog: number }> {
   const storage = await openStorage(storageUrl);
   const started = performance.now();
   let next = 0;
   const writer = async () => {
-    while (next < count) {
+    while (next < count && performance.now() - started < deadlineMs) {
       const index = next++;
       const base = sample[index % sample.length];
       const id = index < sample.length ? base.id : `${base.id}_${index}`;

@@ -38,7 +38,7 @@ export const COLORS = {
   p999: [210, 60, 50] as Color,
 };
 
-const shortNumber = (value: number) => (value >= 1000 ? `${value / 1000}K` : String(value));
+const shortNumber = (value: number) => (value >= 1e6 ? `${value / 1e6}M` : value >= 1000 ? `${value / 1000}K` : String(value));
 
 function drawPanel(canvas: Canvas, panel: Panel, x: number, y: number, width: number, height: number): void {
   canvas.text(x, y, panel.title, INK, 2);

@@ -45,6 +45,8 @@ export interface Latency {
 
 export interface StepResult extends LoadStep {
   seconds: number;
+  /** Requests sent, and answers received (the difference was in flight at the end or lost). */
+  sent: number;
   requests: number;
   ok: number;
   non2xx: number;
@@ -108,6 +110,7 @@ async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: S
   return {
     ...step,
     seconds: result.duration,
+    sent: result.requests.sent,
     requests: result.requests.total,
     ok: result['2xx'],
     non2xx: result.non2xx,

@@ -59,6 +59,8 @@ export function cpuPressure(): number | undefined {
 export interface RuntimeProcess {
   readonly pid: number;
   readonly url: string;
+  /** `performance.now()` when it was spawned (a CPU profile's clock starts about then). */
+  readonly spawnedAt: number;
   /** SIGTERM, then waits for the exit (SIGKILL after 30 s). */
   stop(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProces
   const port = await freePort();
   const configFile = join(launch.workDir, `${launch.name}.config.json`);
   writeFileSync(configFile, JSON.stringify({ listen: { host: '127.0.0.1', port }, log: { level: 'info' }, ...launch.config }, null, 2));
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(launch.nodeFlags ?? []), ...launch.entry, 'start', '--config', configFile, '--role', launch.role], {
     cwd: launch.workDir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,7 +103,7 @@ export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProces
     }
     await sleep(50);
   }
-  return { pid: child.pid!, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { pid: child.pid!, url: `http://127.0.0.1:${port}`, spawnedAt, stop: () => stopChild(child) };
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

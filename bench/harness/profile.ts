@@ -32,13 +32,22 @@ function areaOf(url: string, functionName: string): string {
   return 'other';
 }
 
-export function summarizeProfile(dir: string, top = 12): ProfileSummary | undefined {
+/**
+ * Summarises the profile in `dir`, counting only samples inside `window` (milliseconds
+ * since the process started), so start-up and the wait for the load are left out.
+ */
+export function summarizeProfile(dir: string, window: { fromMs: number; toMs: number }, top = 12): ProfileSummary | undefined {
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) return undefined;
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map<number, number>();
-  profile.samples.forEach((id, index) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  let clock = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    clock += delta;
+    if (clock >= window.fromMs * 1000 && clock <= window.toMs * 1000) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
+  });
   let idle = 0;
   let busy = 0;
   const areas = new Map<string, number>();

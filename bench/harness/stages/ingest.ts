@@ -141,6 +141,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
         config: runtimeConfig(storage.location, NEVER_CALLED),
         nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
       });
+      let loadEndedAt = 0;
       try {
         await runLoad(
           {
@@ -152,10 +153,12 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
           dir,
           `ingest-${mode}.profile`,
         );
+        loadEndedAt = performance.now() - profiled.spawnedAt;
       } finally {
         await profiled.stop();
       }
-      profile = existsSync(profileDir) ? summarizeProfile(profileDir) : undefined;
+      const window = { fromMs: loadEndedAt - options.profileSeconds * 1000, toMs: loadEndedAt };
+      profile = existsSync(profileDir) ? summarizeProfile(profileDir, window) : undefined;
     }
     return { mode, durability: storage.durability, sweep, check, rssMb: rss, profile };
   } finally {

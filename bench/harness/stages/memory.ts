@@ -11,6 +11,7 @@ import { rssMb, sleep, startRuntime, startSink } from '../processes';
  * Redis, so the process should not grow with it.
  */
 export interface MemoryPhase {
+  /** Jobs queued when the runtime started (the fill stops at its time limit). */
   backlog: number;
   fillSeconds: number;
   /** [seconds since start, RSS MB], every half second. */
@@ -29,7 +30,7 @@ export interface MemoryResult {
 
 const SMALL_BACKLOG = 10_000;
 
-export async function benchMemory(context: BenchContext, options: { backlog: number; sampleSeconds: number }): Promise<MemoryResult> {
+export async function benchMemory(context: BenchContext, options: { backlog: number; sampleSeconds: number; fillSeconds: number }): Promise<MemoryResult> {
   const sample = canonicalEvents(SMALL_BACKLOG);
   // Memory is the question here, not durability: this Redis does not persist (the fill is faster).
   const redis = await startRedisServer();
@@ -38,7 +39,7 @@ export async function benchMemory(context: BenchContext, options: { backlog: num
   try {
     for (const backlog of [SMALL_BACKLOG, options.backlog]) {
       await client.flushall();
-      const fill = await fillBacklog(redis.url, backlog, sample);
+      const fill = await fillBacklog(redis.url, backlog, sample, options.fillSeconds * 1000);
       const sink = await startSink();
       const runtime = await startRuntime({
         entry: context.runtimeEntry,
@@ -60,7 +61,7 @@ export async function benchMemory(context: BenchContext, options: { backlog: num
       }
       // Bull keeps waiting jobs (prioritised or not) in the queue's `wait` list.
       const remaining = await client.llen(`payment-webhooks:deliver:${DESTINATION}:wait`);
-      const phase = { backlog, fillSeconds: fill.seconds, samples, peakRssMb: Math.max(...samples.map(([, rss]) => rss)), delivered: sink.ids.size, remaining };
+      const phase = { backlog: fill.backlog, fillSeconds: fill.seconds, samples, peakRssMb: Math.max(...samples.map(([, rss]) => rss)), delivered: sink.ids.size, remaining };
       console.log(`memory with ${backlog} queued: peak RSS ${phase.peakRssMb.toFixed(0)} MB, ${phase.delivered} delivered while sampling, ${remaining} still queued`);
       phases.push(phase);
     }

@@ -21,6 +21,8 @@ export interface PhysicalResult {
   redisPipelineDepth: number;
 }
 
+const ROUNDS = 5;
+
 /** Runs `operation` repeatedly for about `seconds`; returns operations per second. */
 async function rate(seconds: number, operation: () => unknown, batch = 1000): Promise<number> {
   for (let index = 0; index < batch; index += 1) await operation(); // warm-up
@@ -40,16 +42,24 @@ export async function benchPhysical(options: { seconds: number }): Promise<Physi
   const timestamp = /t=(\d+)/.exec(event.headers['stripe-signature'])![1];
   const signed = Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]);
 
-  // The bare HMAC gets the same async loop as verification, so the ratio compares the work alone.
-  const hmacPerSecond = await rate(options.seconds, () => createHmac('sha256', STRIPE_SECRET).update(signed).digest());
   const stripe = getProvider('stripe')!;
   const source = { secrets: [STRIPE_SECRET], toleranceSeconds: 300 };
   const request = { rawBody, headers: event.headers };
   let refused = 0;
-  const verifyPerSecond = await rate(options.seconds, async () => {
+  const bareHmac = () => createHmac('sha256', STRIPE_SECRET).update(signed).digest();
+  const verify = async () => {
     const verdict = await stripe.verify(request, source, { now: new Date() });
     if (!verdict.ok) refused += 1;
-  });
+  };
+  // Alternating short rounds, best of each: on a shared machine the best round is the one
+  // least disturbed by other work. The bare HMAC runs in the same async loop as verification,
+  // so the ratio compares the work alone.
+  let hmacPerSecond = 0;
+  let verifyPerSecond = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    hmacPerSecond = Math.max(hmacPerSecond, await rate(options.seconds / ROUNDS, bareHmac));
+    verifyPerSecond = Math.max(verifyPerSecond, await rate(options.seconds / ROUNDS, verify));
+  }
   if (refused > 0) throw new Error(`verification refused ${refused} correctly signed requests`);
 
   const redis = await startRedisServer({ appendOnly: true });
