@@ -5,7 +5,10 @@ import type { RuntimeConfig } from './config/types';
 import { createDeliveryHandler } from './delivery/handler';
 import { buildIngress } from './ingress/app';
 import { createLogger } from './logger';
-import { noopObserver, type Observer } from './observer';
+import { Observability, type ObservabilityOptions } from './observability';
+import type { Observer } from './observer';
+import { registerInsights } from './insights/routes';
+import { registerStatus } from './status/routes';
 import { openStorage } from './storage/open';
 import type { RuntimeStorage } from './storage/types';
 
@@ -16,7 +19,10 @@ export interface RuntimeOptions {
   config: RuntimeConfig;
   role?: Role;
   logger?: Logger;
+  /** Replaces the metrics, traces and alerts (which then are off). */
   observer?: Observer;
+  /** Span exporter, environment and fetch for the observability (tests). */
+  telemetry?: Pick<ObservabilityOptions, 'env' | 'spanExporter' | 'fetch'>;
   /** The backoff jitter's random source (tests pin it). */
   random?: () => number;
 }
@@ -30,7 +36,8 @@ export class Runtime {
   readonly config: RuntimeConfig;
   readonly role: Role;
   readonly logger: Logger;
-  private readonly observer: Observer;
+  /** Metrics, traces, alerts and the status page's data, once started. */
+  observability?: Observability;
   private storage?: RuntimeStorage;
   private app?: FastifyInstance;
   private consuming = false;
@@ -40,7 +47,6 @@ export class Runtime {
     this.config = options.config;
     this.role = options.role ?? 'both';
     this.logger = options.logger ?? createLogger(options.config.log.level);
-    this.observer = options.observer ?? noopObserver;
   }
 
   /** Starts everything the role needs; resolves with the listener's URL (ingress roles). */
@@ -49,6 +55,9 @@ export class Runtime {
       destinations: this.config.destinations.map((destination) => destination.name),
     });
     this.storage = storage;
+    const observability = new Observability({ config: this.config, storage, logger: this.logger, ...this.options.telemetry });
+    this.observability = observability;
+    const observer = this.options.observer ?? observability;
     if (this.role !== 'ingress') {
       await storage.consume({
         concurrency: Object.fromEntries(this.config.destinations.map((destination) => [destination.name, destination.concurrency])),
@@ -56,7 +65,7 @@ export class Runtime {
           config: this.config,
           storage,
           logger: this.logger,
-          observer: this.observer,
+          observer,
           random: this.options.random,
         }),
       });
@@ -70,13 +79,15 @@ export class Runtime {
       config: this.config,
       storage,
       logger: this.logger,
-      observer: this.observer,
+      observer,
       ready: async () => {
         await storage.ping();
         return this.role === 'ingress' || this.consuming;
       },
     });
     registerAdmin(app, { config: this.config, storage });
+    registerStatus(app, { config: this.config, storage, observability });
+    if (this.config.admin?.token) registerInsights(app, { storage, token: this.config.admin.token });
     this.app = app;
     const url = await app.listen({ host: this.config.listen.host, port: this.config.listen.port });
     this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks listening');
@@ -89,6 +100,7 @@ export class Runtime {
       this.consuming = false;
       await this.storage?.stopConsuming();
       await this.storage?.close();
+      await this.observability?.close();
       this.logger.info('payment-webhooks stopped');
     })();
     return this.closing;

@@ -1,0 +1,193 @@
+/*
+ * The status page: polls /status/data (read-only) and, with the admin token the operator
+ * typed, loads /admin/insights and replays dead letters through the admin API. The token
+ * stays in this tab's memory only.
+ */
+(function () {
+  'use strict';
+  var REFRESH_MS = 10000;
+  var token = '';
+
+  function $(id) { return document.getElementById(id); }
+  function time(iso) { return iso ? new Date(iso).toLocaleString() : '—'; }
+  function minuteLabel(at) { var d = new Date(at); return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0'); }
+  function percent(value) { return Math.round(value * 100) + '%'; }
+  function age(seconds) {
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+    return (seconds / 3600).toFixed(1) + ' h';
+  }
+
+  function row(tbody, cells) {
+    var tr = document.createElement('tr');
+    cells.forEach(function (cell) {
+      var td = document.createElement('td');
+      if (cell instanceof Node) td.appendChild(cell);
+      else if (cell && typeof cell === 'object') { td.textContent = cell.text; td.className = cell.className; }
+      else td.textContent = cell === undefined ? '' : String(cell);
+      tr.appendChild(td);
+    });
+    tbody.appendChild(tr);
+    return tr;
+  }
+
+  function chart(container, title, draw) {
+    var box = document.createElement('div');
+    box.className = 'chart';
+    var heading = document.createElement('h3');
+    heading.textContent = title;
+    var body = document.createElement('div');
+    box.appendChild(heading);
+    box.appendChild(body);
+    container.appendChild(box);
+    draw(body);
+  }
+
+  function authorized(init) {
+    init = init || {};
+    init.headers = Object.assign({ authorization: 'Bearer ' + token }, init.headers || {});
+    return init;
+  }
+
+  function renderThroughput(sources) {
+    var container = $('throughput');
+    container.textContent = '';
+    sources.forEach(function (source) {
+      chart(container, source.source, function (element) {
+        MiniCharts.bars(element, {
+          title: source.source + ' per minute',
+          labels: source.minutes.map(function (minute) { return minuteLabel(minute.at); }),
+          series: [
+            { name: 'accepted', values: source.minutes.map(function (minute) { return minute.received - minute.refused; }) },
+            { name: 'refused', values: source.minutes.map(function (minute) { return minute.refused; }) },
+          ],
+          stacked: true,
+        });
+      });
+    });
+  }
+
+  function renderTables(data) {
+    var queues = $('queues').tBodies[0];
+    queues.textContent = '';
+    if (data.queues.length === 0) row(queues, [{ text: 'All queues are empty.', className: 'muted' }]);
+    data.queues.forEach(function (queue) { row(queues, [queue.destination, queue.lane, queue.depth, age(queue.oldestAgeSeconds)]); });
+
+    var destinations = $('destinations').tBodies[0];
+    destinations.textContent = '';
+    data.destinations.forEach(function (destination) {
+      row(destinations, [
+        destination.name,
+        destination.healthy ? { text: 'healthy', className: 'good' } : { text: 'failing', className: 'bad' },
+        destination.deliveredLastHour,
+        destination.failedLastHour,
+        destination.consecutiveFailures,
+        time(destination.lastDeliveredAt),
+        time(destination.lastFailureAt),
+      ]);
+    });
+
+    var deadLetters = $('dead-letters').tBodies[0];
+    deadLetters.textContent = '';
+    if (data.deadLetters.length === 0) row(deadLetters, [{ text: 'No open dead letters.', className: 'muted' }]);
+    data.deadLetters.forEach(function (record) {
+      var button = document.createElement('button');
+      button.textContent = 'Replay';
+      button.disabled = !token || !data.adminApi;
+      button.title = token ? 'Queue this event again for ' + record.destination : 'Type the admin token first';
+      button.dataset.id = record.id;
+      button.addEventListener('click', function () { replay(record.id, button); });
+      var tr = row(deadLetters, [time(record.lastFailedAt), record.provider, record.kind, record.destination, record.error, record.attempts, button]);
+      tr.dataset.id = record.id;
+    });
+  }
+
+  function replay(id, button) {
+    button.disabled = true;
+    $('replay-status').textContent = 'Replaying ' + id + '…';
+    fetch('/admin/dead-letters/' + encodeURIComponent(id) + '/replay', authorized({ method: 'POST' }))
+      .then(function (response) {
+        return response.json().then(function (body) {
+          $('replay-status').textContent = response.ok ? 'Replayed ' + id + ': queued again.' : 'Replay of ' + id + ' failed: ' + (body.error || response.status);
+        });
+      })
+      .catch(function (error) { $('replay-status').textContent = 'Replay of ' + id + ' failed: ' + error.message; })
+      .then(refresh);
+  }
+
+  function renderInsights(insights) {
+    var container = $('insights');
+    container.textContent = '';
+    var rates = function (rows) { return { labels: rows.map(function (r) { return r.key; }), series: [{ name: 'failure rate', values: rows.map(function (r) { return r.rate; }) }], format: percent }; };
+    chart(container, 'Payment failure rate by gateway', function (el) { MiniCharts.bars(el, rates(insights.failureRate.byGateway)); });
+    chart(container, 'Payment failure rate by payment method', function (el) { MiniCharts.bars(el, rates(insights.failureRate.byPaymentMethod)); });
+    chart(container, 'Cancellations by hour of day (UTC)', function (el) {
+      MiniCharts.bars(el, { labels: insights.cancellations.byHourOfDay.map(function (_, hour) { return String(hour); }), series: [{ name: 'cancellations', values: insights.cancellations.byHourOfDay }] });
+    });
+    chart(container, 'Cancellations by day of week', function (el) {
+      MiniCharts.bars(el, { labels: insights.cancellations.byDayOfWeek.map(function (d) { return d.day; }), series: [{ name: 'cancellations', values: insights.cancellations.byDayOfWeek.map(function (d) { return d.count; }) }] });
+    });
+    chart(container, 'Fulfilment vs dead letters by payment method', function (el) {
+      var rows = insights.fulfilment;
+      MiniCharts.bars(el, {
+        labels: rows.map(function (r) { return r.paymentMethod; }),
+        series: [
+          { name: 'fulfilled', values: rows.map(function (r) { return r.fulfilled; }) },
+          { name: 'dead letters', values: rows.map(function (r) { return r.deadLettered; }) },
+          { name: 'pending', values: rows.map(function (r) { return r.pending; }) },
+        ],
+        stacked: true,
+      });
+    });
+    chart(container, 'Failed payments: what became of them', function (el) {
+      var r = insights.recovery;
+      MiniCharts.bars(el, { labels: ['recovered', 'canceled', 'open'], series: [{ name: 'failed payments', values: [r.recovered, r.canceled, r.open] }] });
+    });
+    var days = Array.from(new Set(insights.amounts.map(function (a) { return a.day; })));
+    var currencies = Array.from(new Set(insights.amounts.map(function (a) { return a.currency; })));
+    currencies.forEach(function (currency) {
+      chart(container, 'Succeeded payments per day, ' + currency + ' (minor units)', function (el) {
+        MiniCharts.lines(el, {
+          labels: days,
+          series: [{ name: currency, values: days.map(function (day) {
+            var entry = insights.amounts.find(function (a) { return a.day === day && a.currency === currency; });
+            return entry ? entry.minor : 0;
+          }) }],
+        });
+      });
+    });
+  }
+
+  function loadInsights(data) {
+    if (!token) return;
+    if (!data.insights) { $('insights-status').textContent = 'Insights need the SQLite storage (see docs/operations.md).'; return; }
+    fetch('/admin/insights?days=7', authorized())
+      .then(function (response) {
+        if (response.status === 401) throw new Error('the admin token was not accepted');
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.json();
+      })
+      .then(function (insights) {
+        $('insights-status').textContent = insights.events + ' events from ' + time(insights.from) + ' to ' + time(insights.to) + '.';
+        renderInsights(insights);
+      })
+      .catch(function (error) { $('insights-status').textContent = 'Insights unavailable: ' + error.message; });
+  }
+
+  function refresh() {
+    return fetch('/status/data')
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        $('generated').textContent = '· ' + data.storage + ' · ' + time(data.generatedAt);
+        renderThroughput(data.sources);
+        renderTables(data);
+        loadInsights(data);
+        document.body.dataset.loaded = 'true';
+      })
+      .catch(function (error) { $('generated').textContent = '· status unavailable: ' + error.message; });
+  }
+
+  $('token').addEventListener('change', function (event) { token = event.target.value.trim(); refresh(); });
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+})();
