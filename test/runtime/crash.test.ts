@@ -99,6 +99,15 @@ it.each(modes)('delivers all 1,000 queued events after a SIGKILL and a restart, 
     60_000,
   );
 
+  // Then wait for the queue to drain: a delivery that was in flight at the kill comes back
+  // (SQLite: at once; Redis: when its Bull lock lapses), which is where duplicates come from.
+  const store = await openStorage(parsedConfig({ storage: storageUrl, destinationUrl: destination.url }).storage, { destinations: ['n8n'] });
+  try {
+    await waitFor(async () => (await store.backlog()) === 0, 'an empty queue', 40_000);
+  } finally {
+    await store.close();
+  }
+
   const accepted = destination.accepted();
   destination.received.length = 0;
   const duplicated = ids.filter((id) => accepted.get(id)! > 1);
@@ -107,14 +116,7 @@ it.each(modes)('delivers all 1,000 queued events after a SIGKILL and a restart, 
       `${duplicated.length} webhook-id(s) delivered more than once (${duplicated.map((id) => `${id}×${accepted.get(id)}`).join(', ') || 'none'})`,
   );
   expect(ids.filter((id) => !accepted.has(id))).toEqual([]);
+  // At least once, and only the deliveries in flight at the kill twice.
   expect(duplicated.length).toBeLessThanOrEqual(CONCURRENCY);
   expect(Math.max(...ids.map((id) => accepted.get(id)!))).toBeLessThanOrEqual(2);
-  // Nothing is left behind: no job waiting, delayed or stuck in flight.
-  const storageConfig = parsedConfig({ storage: storageUrl, destinationUrl: destination.url });
-  const store = await openStorage(storageConfig.storage, { destinations: ['n8n'] });
-  try {
-    await waitFor(async () => (await store.backlog()) === 0, 'an empty queue', 30_000);
-  } finally {
-    await store.close();
-  }
 });
