@@ -92,6 +92,11 @@ runtime_size="$(size_of "$WORK/runtime-install/node_modules")"
 echo "runtime package with its dependencies: $runtime_size"
 
 measured_on="$(date -u +%Y-%m-%d)"
+echo "installed: node package $node_package_size, nodes folder $node_folder_size, runtime $runtime_size"
+if [ "${CI:-}" = "true" ]; then
+  # CI checks a clean clone: it reports the sizes but leaves the tracked docs as they are.
+  exit 0
+fi
 node_version="$(node --version)"
 npm_version="$(npm --version)"
 node -e '
