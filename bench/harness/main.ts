@@ -34,7 +34,7 @@ const STAGES: Stage[] = [
   { name: 'n8n', needsRuntime: false, run: (context) => benchN8n(context, { stepSeconds: quick ? 3 : 5 }) },
   { name: 'delivery', needsRuntime: true, run: (context) => benchDelivery(context, { backlog: quick ? 10_000 : 100_000, workers: [1, 2, 4], drainSeconds: quick ? 20 : 45 }) },
   { name: 'memory', needsRuntime: true, run: (context) => benchMemory(context, { backlog: quick ? 50_000 : 1_000_000, sampleSeconds: quick ? 5 : 12, fillSeconds: quick ? 30 : 240 }) },
-  { name: 'reconcile', needsRuntime: false, run: () => benchReconcile({ sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] }) },
+  { name: 'reconcile', needsRuntime: false, run: (context) => benchReconcile(context, { sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] }) },
 ];
 
 function selected(): Stage[] {

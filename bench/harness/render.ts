@@ -11,6 +11,7 @@ import type { IngestResult, StorageMode } from './stages/ingest';
 import type { MemoryResult } from './stages/memory';
 import type { N8nResult } from './stages/n8n';
 import type { PhysicalResult } from './stages/physical';
+import type { ReconcileBenchRun } from '../reconcile';
 import type { ReconcileResult } from './stages/reconcile';
 import { DUPLICATE_SHARE } from './sweep';
 
@@ -144,10 +145,11 @@ export function render(): void {
       `| Memory with ${int(phases[1].backlog)} queued | flat (≤ ${TARGETS.memoryGrowth}x the small-backlog peak) | ${fixed(phases[1].peakRssMb, 0)} MB vs ${fixed(phases[0].peakRssMb, 0)} MB (${fixed(growth, 2)}x) | ${yes(met)} | |`,
     );
   }
-  const million = reconcile?.result?.rows.find((row) => row.size === 1_000_000);
+  const million = reconcile?.result?.runs.find((entry) => entry.size === 1_000_000);
   if (million) {
-    const met = million.totalMs < TARGETS.reconcileMs;
-    targetRows.push(`| Reconciliation of 1,000,000 | < 10 s | ${fixed(million.totalMs / 1000)} s | ${yes(met)} | ${met ? '' : `${fixed(million.totalMs / TARGETS.reconcileMs)}x the limit`} |`);
+    const totalMs = million.indexMs + million.matchMs;
+    const met = totalMs < TARGETS.reconcileMs;
+    targetRows.push(`| Reconciliation of 1,000,000 | < 10 s | ${fixed(totalMs / 1000)} s | ${yes(met)} | ${met ? '' : `${fixed(totalMs / TARGETS.reconcileMs)}x the limit`} |`);
   }
   if (run && run.stages.length === 7) {
     const minutes = run.seconds / 60;
@@ -283,11 +285,30 @@ export function render(): void {
 
   // Reconciliation.
   lines.push('## Reconciliation', '');
-  if (reconcile?.result) {
+  const runs = reconcile?.result?.runs ?? [];
+  if (runs.length > 0) {
+    const [first] = runs;
+    const total = (entry: ReconcileBenchRun) => entry.indexMs + entry.matchMs;
+    const last = runs[runs.length - 1];
     lines.push(
-      'N payments against N open invoices (`bench/reconcile.ts`, generated from a fixed seed, every matching rung exercised), in a fresh Node process; its output:',
+      'N payments against N open invoices, generated from a fixed seed so every rung of the matching ladder is used (`bench/reconcile.ts`; the ladder is described in ' +
+        '[reconciliation.md](reconciliation.md)), in a fresh Node process. Time per payment should stay flat as N grows: look-ups are indexed, never payment x invoice.',
       '',
-      ...reconcile.result.lines.map((line) => (line.startsWith('|') ? line : `${line}  `)),
+      '| Payments x invoices | Index (ms) | Match (ms) | Total (ms) | CPU (ms) | µs per payment | Heap (MB) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...runs.map(
+        (entry) =>
+          `| ${int(entry.size)} | ${int(entry.indexMs)} | ${int(entry.matchMs)} | ${int(total(entry))} | ${int(entry.cpuMs)} | ${fixed((total(entry) * 1000) / entry.size)} | ${int(entry.heapMb)} |`,
+      ),
+      '',
+      ...runs
+        .slice(1)
+        .map(
+          (entry) =>
+            `- ${int(first.size)} → ${int(entry.size)}: ${int(entry.size / first.size)}x the data took ${fixed(total(entry) / total(first))}x the time (${fixed(entry.cpuMs / first.cpuMs)}x the CPU time).`,
+        ),
+      `- Outcomes at ${int(last.size)}: ${Object.entries(last.outcomes).map(([outcome, count]) => `${outcome} ${int(count ?? 0)}`).join(', ')}.`,
+      `- Matched by: ${Object.entries(last.tiers).map(([tier, count]) => `${tier} ${int(count ?? 0)}`).join(', ')}.`,
       '',
       stageNote(reconcile, runAt),
       '',
