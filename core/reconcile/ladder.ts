@@ -40,6 +40,7 @@ function compareScores(a: number[], b: number[]): number {
 
 /** The best candidates: one when it scores strictly best, all that tie with it otherwise. */
 function best(scored: Scored[]): InvoiceState[] {
+  if (scored.length === 1) return [scored[0].state];
   const unique = new Map<InvoiceState, Scored>();
   for (const entry of scored) {
     const seen = unique.get(entry.state);
@@ -271,23 +272,16 @@ function customerSingleOpen(context: LadderContext, payment: Payment): Match | u
   return { kind: 'invoices', tier: 'customer_single_open', invoices: window, reason: `invoice ${label(window[0])} is the only open invoice of customer ${payment.customerId} in ${payment.amount.currency}` };
 }
 
-/** Runs the ladder for one payment. */
+/** Runs the ladder for one payment: the first rung that finds candidates decides. */
 export function findMatch(context: LadderContext, payment: Payment): Match {
   const reference = payment.reference?.trim();
-  const rungs: Array<() => Match | undefined> = [
-    () => providerKey(context, payment),
-    () => (reference ? referenceExact(context, payment, reference) : undefined),
-    () => (reference ? referenceContains(context, payment, reference) : undefined),
-    () => (reference ? referenceFuzzy(context, payment, reference) : undefined),
-    () => amountCustomerDate(context, payment),
-    () => tolerance(context, payment),
-    () => groupSubset(context, payment),
-    () => customerSingleOpen(context, payment),
-  ];
-  for (const rung of rungs) {
-    const match = rung();
-    if (match) return match;
-  }
+  const match = providerKey(context, payment)
+    ?? (reference ? referenceExact(context, payment, reference) ?? referenceContains(context, payment, reference) ?? referenceFuzzy(context, payment, reference) : undefined)
+    ?? amountCustomerDate(context, payment)
+    ?? tolerance(context, payment)
+    ?? groupSubset(context, payment)
+    ?? customerSingleOpen(context, payment);
+  if (match) return match;
   return {
     kind: 'none',
     reason: payment.customerId || reference

@@ -20,6 +20,10 @@ const summary = (state: InvoiceState): CandidateSummary => ({
   remaining: state.remaining,
 });
 
+/** The common part of every result that applies nothing. */
+const unapplied = (payment: Payment): Pick<ReconcileResult, 'paymentId' | 'payment' | 'allocations' | 'unapplied'> =>
+  ({ paymentId: payment.id, payment: payment.amount, allocations: [], unapplied: payment.amount });
+
 export class Reconciler {
   private readonly context: LadderContext;
   private readonly seenEarlier: Set<string>;
@@ -34,14 +38,13 @@ export class Reconciler {
 
   /** Matches one payment and applies it to the invoice(s) it settles. */
   reconcile(payment: Payment): ReconcileResult {
-    const unapplied = { paymentId: payment.id, payment: payment.amount, allocations: [], unapplied: payment.amount };
     const duplicateOf = this.seenEarlier.has(payment.id) ? 'earlier run' : this.seenInBatch.has(payment.id) ? 'this batch' : undefined;
     if (duplicateOf) {
-      return { ...unapplied, outcome: 'duplicate', duplicateOf, reason: `payment ${payment.id} was already processed in ${duplicateOf}` };
+      return { ...unapplied(payment), outcome: 'duplicate', duplicateOf, reason: `payment ${payment.id} was already processed in ${duplicateOf}` };
     }
     this.seenInBatch.add(payment.id);
     if (payment.amount.minor <= 0) {
-      return { ...unapplied, outcome: 'unmatched', reason: 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)' };
+      return { ...unapplied(payment), outcome: 'unmatched', reason: 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)' };
     }
 
     const match = findMatch(this.context, payment);
@@ -50,9 +53,9 @@ export class Reconciler {
         return settle(this.context.index, this.context.options, payment, match.invoices, match.tier, match.reason);
       case 'ambiguous':
       case 'currency_mismatch':
-        return { ...unapplied, outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary) };
+        return { ...unapplied(payment), outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary) };
       case 'none':
-        return { ...unapplied, outcome: 'unmatched', reason: match.reason };
+        return { ...unapplied(payment), outcome: 'unmatched', reason: match.reason };
     }
   }
 }
