@@ -168,22 +168,29 @@ export class SqliteStorage implements RuntimeStorage {
 
   private async loop(state: NonNullable<SqliteStorage['consuming']>): Promise<void> {
     while (this.consuming === state) {
-      this.prune(Date.now());
-      for (const [destination, limit] of Object.entries(state.options.concurrency)) {
-        while ((state.inFlight.get(destination) ?? 0) < limit) {
-          const row = this.statements.lease.get(destination, Date.now()) as LeasedRow | undefined;
-          if (!row) break;
-          state.inFlight.set(destination, (state.inFlight.get(destination) ?? 0) + 1);
-          this.track(
-            this.run(row, state.options).finally(() => {
-              state.inFlight.set(destination, (state.inFlight.get(destination) ?? 1) - 1);
-              this.wake?.();
-            }),
-          );
+      let waitMs = IDLE_POLL_MS;
+      try {
+        this.prune(Date.now());
+        for (const [destination, limit] of Object.entries(state.options.concurrency)) {
+          while ((state.inFlight.get(destination) ?? 0) < limit) {
+            const row = this.statements.lease.get(destination, Date.now()) as LeasedRow | undefined;
+            if (!row) break;
+            state.inFlight.set(destination, (state.inFlight.get(destination) ?? 0) + 1);
+            this.track(
+              this.run(row, state.options).finally(() => {
+                state.inFlight.set(destination, (state.inFlight.get(destination) ?? 1) - 1);
+                this.wake?.();
+              }),
+            );
+          }
         }
+        waitMs = Math.min(IDLE_POLL_MS, this.untilNextDue());
+      } catch {
+        // The file cannot be written for now (disk full, I/O error): poll again rather than
+        // let the rejection end the process; ingress answers 503 meanwhile.
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(IDLE_POLL_MS, this.untilNextDue()));
+        const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -216,8 +223,18 @@ export class SqliteStorage implements RuntimeStorage {
     } catch (error) {
       outcome = { status: 'retry' as const, delayMs: IDLE_POLL_MS * 4, error: (error as Error).message };
     }
-    if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq);
-    else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq);
+    // The outcome is written before the slot is freed. While the file cannot be written, try
+    // again; a process stopping meanwhile leaves the row leased, and its next start queues it.
+    for (;;) {
+      try {
+        if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq);
+        else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq);
+        return;
+      } catch {
+        if (!this.consuming) return;
+        await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+      }
+    }
   }
 
   async stopConsuming(): Promise<void> {
