@@ -6,6 +6,8 @@ export interface OpenStorageOptions {
   prefix?: string;
   /** The configured destinations, so the backlog covers every queue from the start. */
   destinations?: readonly string[];
+  /** SQLite: how long a write waits for a lock held elsewhere before failing (then ingress answers 503). */
+  busyTimeoutMs?: number;
 }
 
 /** Opens the storage a config's `storage` value names: `sqlite:PATH` or `redis://…`. */
@@ -13,7 +15,7 @@ export async function openStorage(location: string, options: OpenStorageOptions 
   if (location.startsWith('sqlite:')) {
     const { SqliteStorage } = await import('./sqlite');
     const path = location.slice('sqlite:'.length);
-    return new SqliteStorage(path === ':memory:' ? path : resolve(path));
+    return new SqliteStorage(path === ':memory:' ? path : resolve(path), { busyTimeoutMs: options.busyTimeoutMs });
   }
   const { RedisStorage } = await import('./redis');
   return RedisStorage.open(location, options);

@@ -17,6 +17,7 @@ import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat
  * time. Every transition checks the state it leaves, so a delivery is marked once.
  */
 const IDLE_POLL_MS = 250;
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** Finished deliveries are kept this long for inspection, then pruned (dead letters keep their own copy). */
 const KEEP_FINISHED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -57,12 +58,13 @@ export class SqliteStorage implements RuntimeStorage {
   private readonly running = new Set<Promise<void>>();
   private wake?: () => void;
 
-  constructor(path: string) {
+  constructor(path: string, options: { busyTimeoutMs?: number } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    // better-sqlite3 waits synchronously: a short wait keeps a held lock from stalling the process.
+    this.db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         key TEXT PRIMARY KEY,
