@@ -64,3 +64,13 @@ export async function persistEveryWrite(redisUrl: string): Promise<void> {
     client.disconnect();
   }
 }
+
+/** The process id of the Redis server at this URL (for its CPU accounting). */
+export async function redisServerPid(redisUrl: string): Promise<number> {
+  const client = new Redis(redisUrl);
+  try {
+    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+  } finally {
+    client.disconnect();
+  }
+}

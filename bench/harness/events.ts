@@ -25,7 +25,7 @@ const stripe = new Stripe('sk_test_bench_not_a_real_key');
  * customer ids: building each event from scratch costs more than signing it.
  */
 function template(): string {
-  const event = paymentSucceeded({ amount: 2500, currency: 'eur', email: 'buyer@example.com', name: 'Ada Buyer', customer: CUSTOMER_SLOT });
+  const event = paymentSucceeded({ amount: 2500, currency: 'eur', email: 'buyer@example.com', customer: CUSTOMER_SLOT });
   event.id = EVENT_SLOT;
   const metadata = event.data.object.metadata as Record<string, string>;
   metadata.note = '';

@@ -78,8 +78,65 @@ function profileSection(label: string, profile: ProfileSummary | undefined): str
   ];
 }
 
+const topAreas = (profile: ProfileSummary | undefined) =>
+  profile ? profile.areas.slice(0, 4).map((area) => `${area.area} ${percent(area.share)}`).join(', ') : 'no profile';
+
+/** Facts about the limiting resource at each measured limit: who had a core, who waited. */
+function boundNotes(
+  ingest: Partial<Record<StorageMode, Stored<IngestResult>>>,
+  delivery: Stored<DeliveryResult> | undefined,
+  physical: Stored<PhysicalResult> | undefined,
+): string[] {
+  const notes: string[] = [];
+  for (const mode of ['redis', 'sqlite'] as StorageMode[]) {
+    const stored = ingest[mode];
+    const result = stored?.result;
+    const best = result?.sweep.sweep.find((step) => step.connections === result.sweep.bestConnections);
+    if (!result || !best) continue;
+    const runtime = best.cpu.runtime ?? 0;
+    const busy = Object.values(best.cpu).reduce((sum, share) => sum + share, 0);
+    const pressure = stored.cpuPressure !== undefined ? `; CPU pressure during the stage ${percent(stored.cpuPressure)}` : '';
+    const loopBusy = result.profile !== undefined && result.profile.idleShare < 0.1;
+    const verdict =
+      runtime >= 0.85
+        ? 'its event loop is saturated, so ingest is CPU-bound in the runtime process'
+        : loopBusy
+          ? `its event loop was never idle under the profiler, yet the process used ${percent(runtime)} of a core: it is blocked in synchronous calls (${result.profile!.areas[0]?.area}: synchronous storage commits waiting for the disk on the event loop thread)`
+          : `no process had a whole core (${fixed(busy, 2)} of ${machineCores()} cores busy in total), so requests wait` +
+          `${stored.cpuPressure !== undefined && stored.cpuPressure > 0.5 ? ' for cores held by other work on the machine and' : ''} on storage round trips`;
+    const idle = result.profile && !loopBusy ? `; under the profiler the event loop was idle ${percent(result.profile.idleShare)} of the time` : '';
+    notes.push(
+      `- **Ingest, ${mode}**: at the best step (${best.connections} connections) the runtime used ${percent(runtime)} of a core` +
+        `${best.cpu.redis !== undefined ? `, Redis ${percent(best.cpu.redis)}` : ''}, the load generator ${percent(best.cpu.loadgen ?? 0)}${pressure}: ${verdict}${idle}. ` +
+        `Self time by area: ${topAreas(result.profile)}.`,
+    );
+  }
+  const profile = delivery?.result?.profile;
+  const two = delivery?.result?.runs.find((entry) => entry.workers === 2);
+  if (two?.cpu) {
+    const pressure = delivery?.cpuPressure !== undefined ? `; CPU pressure during the stage ${percent(delivery.cpuPressure)}` : '';
+    notes.push(
+      `- **Delivery, 2 workers**: the workers used ${two.cpu.workers === undefined ? '?' : fixed(two.cpu.workers, 2)} cores together, Redis ${two.cpu.redis === undefined ? '?' : percent(two.cpu.redis)} of one, ` +
+        `the destination ${percent(two.cpu.destination)}${pressure}. ` +
+        (profile ? `The profiled 1-worker run: event loop idle ${percent(profile.idleShare)} of the time; self time by area: ${topAreas(profile)}.` : ''),
+    );
+  }
+  if (physical?.result) {
+    const result = physical.result;
+    notes.push(
+      `- **Verification**: ${fixed(result.verifyMicros, 2)} µs per event against ${fixed(result.hmacMicros, 2)} µs for the bare HMAC; ` +
+        `the other ${fixed(result.verifyMicros - result.hmacMicros, 2)} µs are the work around it (header parsing, decoding, the signed-payload copy, the timestamp window and the constant-time compare).`,
+    );
+  }
+  return notes;
+}
+
+let cores = 2;
+const machineCores = () => cores;
+
 export function render(): void {
   const machine = readResult<Machine>('machine');
+  cores = machine?.cores ?? cores;
   const run = readResult<{ seconds: number; stages: string[]; failures: string[] }>('run');
   const runAt = machine?.at;
   const ingest: Partial<Record<StorageMode, Stored<IngestResult>>> = { sqlite: load('ingest-sqlite'), redis: load('ingest-redis') };
@@ -156,6 +213,8 @@ export function render(): void {
     targetRows.push(`| Whole \`npm run bench\` | < ${TARGETS.runMinutes} min | ${fixed(minutes)} min | ${yes(minutes < TARGETS.runMinutes)} | |`);
   }
   lines.push('## Targets', '', '| Target | Goal | Measured | Met | Short by |', '| --- | --- | --- | --- | --- |', ...targetRows, '');
+  const bounds = boundNotes(ingest, delivery, physical);
+  if (bounds.length > 0) lines.push('What bounds the figures, from this run\'s CPU accounting and profiles:', '', ...bounds, '');
 
   // Ingest.
   lines.push(
@@ -252,11 +311,11 @@ export function render(): void {
       `${int(result.backlog)} canonical events queued through the runtime's own storage code, then \`payment-webhooks start --role worker\` processes deliver them ` +
         `(Standard Webhooks signed) to a loopback destination that answers 200 at once. ${result.durability}. Rate from the first delivery to the last.`,
       '',
-      '| Workers | Concurrency per worker | Delivered | Repeats | Seconds | Events/s | Peak worker RSS |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Workers | Concurrency per worker | Delivered | Repeats | Seconds | Events/s | Peak worker RSS | CPU: workers / Redis / destination |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...result.runs.map(
         (entry) =>
-          `| ${entry.workers} | ${entry.concurrencyPerWorker} | ${int(entry.delivered)}${entry.drained ? '' : ' (not drained in time)'} | ${int(entry.repeated)} | ${fixed(entry.seconds)} | ${int(entry.perSecond)} | ${fixed(entry.peakWorkerRssMb, 0)} MB |`,
+          `| ${entry.workers} | ${entry.concurrencyPerWorker} | ${int(entry.delivered)}${entry.drained ? '' : ' (not drained in time)'} | ${int(entry.repeated)} | ${fixed(entry.seconds)} | ${int(entry.perSecond)} | ${fixed(entry.peakWorkerRssMb, 0)} MB | ${[entry.cpu?.workers, entry.cpu?.redis, entry.cpu?.destination].map((value) => (value === undefined ? '–' : percent(value))).join(' / ')} |`,
       ),
       '',
       stageNote(delivery, runAt),

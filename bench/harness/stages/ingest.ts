@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
+import { redisServerPid } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
 import { runLoad, startRuntime, rssMb } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
@@ -38,7 +39,7 @@ async function redisStorage(): Promise<Storage> {
   // fsync on every write: an acknowledged event survives a crash of Redis and of the machine.
   const server: TestRedis = await startRedisServer({ appendOnly: true });
   const client = new Redis(server.url);
-  const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+  const pid = await redisServerPid(server.url);
   return {
     location: server.url,
     durability: 'Redis with appendonly yes, appendfsync always',
