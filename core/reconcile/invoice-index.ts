@@ -15,7 +15,7 @@ export interface InvoiceState {
   order: number;
   paid: MoneyAmount;
   remaining: MoneyAmount;
-  /** Normalized number and id, for the reference rungs. */
+  /** The normalized number (or id, without a number), for the reference rungs. */
   references: string[];
   /** The customer's block, kept here so settling never looks it up again. */
   block?: CustomerBlock;
@@ -74,7 +74,7 @@ export class ReconcileInputError extends Error {
 export class InvoiceIndex {
   /** Exact id and number, as the gateway or metadata would carry them. */
   private readonly byKey = new Map<string, Bucket>();
-  /** Normalized number and id. */
+  /** Normalized number (or id, for invoices without one). */
   private readonly byReference = new Map<string, Bucket>();
   /** Distinct normalized lengths of invoice numbers, to look for them inside longer references. */
   readonly referenceLengths: number[];
@@ -94,8 +94,9 @@ export class InvoiceIndex {
       const remaining = owed.minor > 0 ? owed : { minor: 0, currency: owed.currency };
       const number = invoice.number?.trim();
       const numberForms = number ? normalizedForms(number, prefixes, minContainsLength) : [];
-      const references = [...numberForms];
-      for (const form of normalizedForms(invoice.id, prefixes, minContainsLength)) if (!references.includes(form)) references.push(form);
+      // People quote the number; the id is normalized only for invoices that have none (an exact
+      // id in a reference is still found through byKey).
+      const references = numberForms.length > 0 ? numberForms : normalizedForms(invoice.id, prefixes, minContainsLength);
       const state: InvoiceState = { invoice, order, paid, remaining, references };
       bucketAdd(this.byKey, invoice.id, state);
       if (number && number !== invoice.id) bucketAdd(this.byKey, number, state);

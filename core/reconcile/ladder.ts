@@ -134,7 +134,7 @@ function referenceExact({ index, prefixes }: LadderContext, payment: Payment, re
     }
   }
   const normalized = normalizeReference(reference, prefixes);
-  const scored = index.withReference(normalized).map((state) => identityScore(state, payment));
+  const scored = [...index.withReference(normalized), ...index.withKey(reference)].map((state) => identityScore(state, payment));
   return identified('reference_exact', scored, payment, `the reference "${reference}"`);
 }
 

@@ -55,6 +55,12 @@ const cases: Case[] = [
     expect: { outcome: 'matched', tier: 'reference_exact', allocated: [['in_1', 25000]] },
   },
   {
+    name: 'a reference that is the invoice id itself',
+    invoices: [acme('in_1', 'INV-0042', '250.00'), acme('in_2', 'INV-0043', '250.00')],
+    payments: [payment({ id: 'tr_1', amount: '250.00', reference: 'in_2' })],
+    expect: { outcome: 'matched', tier: 'reference_exact', allocated: [['in_2', 25000]] },
+  },
+  {
     name: 'reference contains the invoice number inside a bank memo',
     invoices: [acme('in_1', 'INV-0042', '250.00'), acme('in_2', 'INV-0043', '250.00')],
     payments: [payment({ id: 'tr_1', amount: '250.00', reference: 'Payment for INV-0043 thanks' })],
