@@ -5,6 +5,7 @@ import type { RuntimeConfig } from '../config/types';
 import { replayMany, replayOne } from '../deadletters/replay';
 import type { RuntimeStorage } from '../storage/types';
 import { bearerMatches } from './auth';
+import { redactCardNumbers } from './redact';
 
 export interface AdminOptions {
   config: RuntimeConfig;
@@ -71,7 +72,7 @@ export function registerAdmin(app: FastifyInstance, options: AdminOptions): void
       });
 
       admin.get('/dead-letters', async (request) => ({
-        deadLetters: await storage.deadLetters.list(filterFrom(request.query as Query)),
+        deadLetters: redactCardNumbers(await storage.deadLetters.list(filterFrom(request.query as Query))),
       }));
 
       admin.post('/dead-letters', async (request, reply) => {

@@ -19,6 +19,10 @@ export interface LimitsConfig {
   requestTimeoutMs: number;
   /** Longest wait for a durable write before answering 503. */
   storeTimeoutMs: number;
+  /** Webhook requests a second one client address may send on average (more get 429). */
+  perAddressPerSecond: number;
+  /** Requests one address may send at once before the average applies. */
+  perAddressBurst: number;
 }
 
 export interface SourceEntry extends SourceConfig {

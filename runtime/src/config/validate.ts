@@ -169,7 +169,7 @@ export function validateConfig(input: unknown): Validation {
   if (tlsEntry) read.keys(tlsEntry, ['cert', 'key'], 'listen.tls');
 
   const limits = read.object(root.limits, 'limits') ?? {};
-  read.keys(limits, ['bodyBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'storeTimeoutMs'], 'limits');
+  read.keys(limits, ['bodyBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'storeTimeoutMs', 'perAddressPerSecond', 'perAddressBurst'], 'limits');
 
   const sources = read.array(root.sources, 'sources').map((entry, index) => readSource(read, entry, `sources[${index}]`));
   if (sources.length === 0) read.errors.push('sources: at least one source is required');
@@ -207,6 +207,8 @@ export function validateConfig(input: unknown): Validation {
       headersTimeoutMs: read.integer(limits.headersTimeoutMs, 'limits.headersTimeoutMs', 10_000, 1),
       requestTimeoutMs: read.integer(limits.requestTimeoutMs, 'limits.requestTimeoutMs', 30_000, 1),
       storeTimeoutMs: read.integer(limits.storeTimeoutMs, 'limits.storeTimeoutMs', 5_000, 1),
+      perAddressPerSecond: read.integer(limits.perAddressPerSecond, 'limits.perAddressPerSecond', 1_000, 1),
+      perAddressBurst: read.integer(limits.perAddressBurst, 'limits.perAddressBurst', 2_000, 1),
     },
     sources,
     destinations,

@@ -9,6 +9,7 @@ import type { Observer, StoreOutcome } from '../observer';
 import type { RuntimeStorage } from '../storage/types';
 import { withTimeout } from '../timeout';
 import { laneFor } from './lane';
+import { registerRateLimit } from './rate-limit';
 
 export interface IngressOptions {
   config: RuntimeConfig;
@@ -73,6 +74,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     return503OnClosing: true,
     ...serverOptions(config),
   }) as unknown as FastifyInstance;
+  registerRateLimit(app, { perSecond: config.limits.perAddressPerSecond, burst: config.limits.perAddressBurst });
 
   // Signatures cover the exact bytes: every body is kept as a Buffer, never parsed here.
   app.removeAllContentTypeParsers();
