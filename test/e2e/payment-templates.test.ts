@@ -1,6 +1,6 @@
 import { declaredByPackage, packNodePackage } from './support/package-tarball';
 import { matrixVersions } from './support/n8n-install';
-import { invoiceEvent, paymentFailed, paymentSucceeded, post, sign, type SignedRequest } from './support/stripe-events';
+import { checkoutCompleted, invoiceEvent, paymentFailed, paymentSucceeded, post, sign, type SignedRequest } from './support/stripe-events';
 import { IDEMPOTENCY_PATH, IDEMPOTENCY_WORKFLOW_ID, idempotencyWorkflow } from './support/test-workflows';
 import { replayHeaders, startWorld, type World } from './support/world';
 import { startRuntime } from './support/runtime-process';
@@ -108,25 +108,33 @@ describe.each(matrixVersions())('n8n %s', (version) => {
 
   describe('receipts template', () => {
     test('the same signed event twice produces one receipt, amount formatted for the currency', async () => {
-      const request = sign(paymentSucceeded({ amount: 1999, currency: 'usd', email: 'ada@example.com', name: 'Ada Lovelace' }), world.stripeSecret);
-      expect((await send('stripe-receipts', request)).status).toBe(200);
-      expect((await send('stripe-receipts', request)).status).toBe(200);
-      const runs = await world.n8n.executions.waitForFinished(ids(world).receipts, 2);
-      expect(runs.map((run) => run.status)).toEqual(['success', 'success']);
+      const request = sign(paymentSucceeded({ amount: 1999, currency: 'usd', email: 'ada@example.com' }), world.stripeSecret);
+      // Back to back, as a gateway retrying at once: the second finds the first still running.
+      const answers = await Promise.all([send('stripe-receipts', request), send('stripe-receipts', request)]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
       const mail = await mailWhere(world, (candidate) => candidate.to.includes('ada@example.com'));
       expect(mail.subject).toBe('Your receipt: $19.99');
       expect(mail.text).toContain('<strong>$19.99</strong>');
-      expect(mail.text).toContain('Ada Lovelace');
       expect(mail.from).toBe('payments@example.com');
-      expect(runs.map((run) => nodesRun(run.id).includes('Already Sent'))).toEqual([false, true]);
+      const runs = await world.n8n.executions.waitForFinished(ids(world).receipts, 2);
+      expect(runs.map((run) => run.status)).toEqual(['success', 'success']);
+      expect(runs.filter((run) => nodesRun(run.id).includes('Send Receipt'))).toHaveLength(1);
+
+      // Later, once the first has completed: the Duplicate branch.
+      expect((await send('stripe-receipts', request)).status).toBe(200);
+      const [, , third] = await world.n8n.executions.waitForFinished(ids(world).receipts, 3);
+      expect(nodesRun(third.id)).toContain('Already Sent');
+      expect(nodesRun(third.id)).not.toContain('Send Receipt');
       expect(mailTo(world, 'ada@example.com')).toHaveLength(1);
     });
 
-    test('a zero-decimal currency is formatted without decimals', async () => {
-      const request = sign(paymentSucceeded({ amount: 5000, currency: 'jpy', email: 'kenji@example.com' }), world.stripeSecret);
+    test('a checkout in a zero-decimal currency: no decimals, the customer greeted by name', async () => {
+      const request = sign(checkoutCompleted({ amount: 5000, currency: 'jpy', email: 'kenji@example.com', name: 'Kenji Sato' }), world.stripeSecret);
       expect((await send('stripe-receipts', request)).status).toBe(200);
       const mail = await mailWhere(world, (candidate) => candidate.to.includes('kenji@example.com'));
       expect(mail.subject).toBe('Your receipt: ¥5,000');
+      expect(mail.text).toContain('Hello Kenji Sato,');
+      expect(mail.text).toContain('Order order-2001');
     });
 
     test('through the connector runtime, the same event twice also produces one receipt', async () => {
@@ -224,12 +232,12 @@ describe.each(matrixVersions())('n8n %s', (version) => {
     });
 
     test('an expired card asks the customer with a message chosen by the reason', async () => {
-      const event = paymentFailed({ amount: 12_345, currency: 'eur', email: 'expired@example.com', name: 'Grace Hopper', code: 'expired_card', declineCode: 'expired_card' });
+      const event = paymentFailed({ amount: 12_345, currency: 'eur', email: 'expired@example.com', code: 'expired_card', declineCode: 'expired_card' });
       expect((await send('stripe-dunning', sign(event, world.stripeSecret))).status).toBe(200);
       const mail = await mailWhere(world, (candidate) => candidate.to.includes('expired@example.com'));
       expect(mail.subject).toBe('Your card has expired');
       expect(mail.text).toContain('€123.45');
-      expect(mail.text).toContain('Grace Hopper');
+      expect(mail.text).toContain('The card we have on file for you has expired');
     });
 
     test('a suspected fraud goes to the team for review', async () => {

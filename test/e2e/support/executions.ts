@@ -35,7 +35,7 @@ export class ExecutionLog {
     return this.open()
       .prepare(
         'SELECT CAST(id AS TEXT) AS id, workflowId, status, mode, waitTill FROM execution_entity ' +
-          'WHERE workflowId = ? ORDER BY id',
+          'WHERE workflowId = ? ORDER BY execution_entity.id',
       )
       .all(workflowId) as ExecutionRow[];
   }

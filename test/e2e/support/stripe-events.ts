@@ -42,7 +42,6 @@ export interface PaymentFacts {
   amount: number; // Stripe's minor units
   currency: string; // lower case, as Stripe sends it
   email?: string;
-  name?: string;
   customer?: string;
   invoice?: string | null;
 }
@@ -64,7 +63,6 @@ function paymentIntent(facts: PaymentFacts, status: string, extra: Record<string
     payment_method: id('pm'),
     payment_method_types: ['card'],
     receipt_email: facts.email ?? null,
-    shipping: facts.name ? { name: facts.name } : null,
     status,
     created: Math.floor(Date.now() / 1000) - 5,
     ...extra,
@@ -73,6 +71,24 @@ function paymentIntent(facts: PaymentFacts, status: string, extra: Record<string
 
 export function paymentSucceeded(facts: PaymentFacts) {
   return envelope('payment_intent.succeeded', paymentIntent(facts, 'succeeded'));
+}
+
+export function checkoutCompleted(facts: PaymentFacts & { email: string; name: string }) {
+  return envelope('checkout.session.completed', {
+    id: id('cs_test'),
+    object: 'checkout.session',
+    amount_subtotal: facts.amount,
+    amount_total: facts.amount,
+    client_reference_id: 'order-2001',
+    currency: facts.currency,
+    customer: facts.customer ?? id('cus'),
+    customer_details: { email: facts.email, name: facts.name },
+    mode: 'payment',
+    payment_intent: id('pi'),
+    payment_status: 'paid',
+    status: 'complete',
+    created: Math.floor(Date.now() / 1000) - 30,
+  });
 }
 
 export function paymentFailed(facts: PaymentFacts & { code: string; declineCode?: string; message?: string }) {
