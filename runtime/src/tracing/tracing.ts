@@ -45,6 +45,27 @@ export function otlpConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
+/** `key=value,key2=value2` (values URL-encoded), as OTEL_EXPORTER_OTLP_HEADERS is written. */
+function parseHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0) headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
+/** The standard variables, read from the given environment (the trace-specific ones win). */
+function otlpOptions(env: NodeJS.ProcessEnv) {
+  const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').replace(/\/+$/, '');
+  const timeout = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  return {
+    url: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${base}/v1/traces`,
+    headers: { ...parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+    ...(Number.isInteger(timeout) && timeout > 0 && { timeoutMillis: timeout }),
+  };
+}
+
 export class Tracing {
   private readonly tracer: Tracer;
 
@@ -59,8 +80,9 @@ export class Tracing {
     const provider = new BasicTracerProvider({
       resource: new Resource({ 'service.name': options.env.OTEL_SERVICE_NAME || 'payment-webhooks' }),
     });
-    // The OTLP exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself.
-    provider.addSpanProcessor(options.exporter ? new SimpleSpanProcessor(options.exporter) : new BatchSpanProcessor(new OTLPTraceExporter()));
+    provider.addSpanProcessor(
+      options.exporter ? new SimpleSpanProcessor(options.exporter) : new BatchSpanProcessor(new OTLPTraceExporter(otlpOptions(options.env))),
+    );
     return new Tracing(provider);
   }
 
@@ -98,8 +120,8 @@ export class Tracing {
     return formatTraceparent(rootContext(eventKey));
   }
 
-  /** Exports what is buffered and stops. */
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  /** Exports what is buffered and stops; an unreachable collector only loses those spans. */
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown().catch(() => undefined);
   }
 }
