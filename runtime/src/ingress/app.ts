@@ -20,6 +20,8 @@ export interface IngressOptions {
   ready: () => Promise<boolean>;
 }
 
+/** /readyz answers unready when the storage takes longer than this to answer. */
+const READY_TIMEOUT_MS = 2_000;
 /** How long a storing request holds the idempotency key before another may store it. */
 const STORE_LEASE_FACTOR = 2;
 
@@ -89,7 +91,8 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
-    const ready = await options.ready().catch(() => false);
+    // A storage that hangs (not refuses) must still turn /readyz red quickly.
+    const ready = await withTimeout(options.ready(), READY_TIMEOUT_MS, 'the readiness check').catch(() => false);
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
