@@ -100,7 +100,13 @@
       var points = entry.values.map(function (value, index) {
         return (PAD.left + chart.slot * (index + 0.5)).toFixed(1) + ',' + chart.y(value || 0).toFixed(1);
       });
-      node('polyline', { points: points.join(' '), fill: 'none', stroke: COLOURS[s % COLOURS.length], 'stroke-width': 2, class: 'mc-line' }, chart.svg);
+      var colour = COLOURS[s % COLOURS.length];
+      node('polyline', { points: points.join(' '), fill: 'none', stroke: colour, 'stroke-width': 2, class: 'mc-line' }, chart.svg);
+      // Dots, so a single day still shows.
+      entry.values.forEach(function (value, index) {
+        var dot = node('circle', { cx: PAD.left + chart.slot * (index + 0.5), cy: chart.y(value || 0), r: 3, fill: colour, class: 'mc-dot' }, chart.svg);
+        node('title', {}, dot).textContent = entry.name + ' ' + options.labels[index] + ': ' + (options.format || String)(value || 0);
+      });
     });
   }
 

@@ -23,7 +23,7 @@
     cells.forEach(function (cell) {
       var td = document.createElement('td');
       if (cell instanceof Node) td.appendChild(cell);
-      else if (cell && typeof cell === 'object') { td.textContent = cell.text; td.className = cell.className; }
+      else if (cell && typeof cell === 'object') { td.textContent = cell.text; td.className = cell.className; if (cell.span) td.colSpan = cell.span; }
       else td.textContent = cell === undefined ? '' : String(cell);
       tr.appendChild(td);
     });
@@ -70,7 +70,7 @@
   function renderTables(data) {
     var queues = $('queues').tBodies[0];
     queues.textContent = '';
-    if (data.queues.length === 0) row(queues, [{ text: 'All queues are empty.', className: 'muted' }]);
+    if (data.queues.length === 0) row(queues, [{ text: 'All queues are empty.', className: 'muted', span: 4 }]);
     data.queues.forEach(function (queue) { row(queues, [queue.destination, queue.lane, queue.depth, age(queue.oldestAgeSeconds)]); });
 
     var destinations = $('destinations').tBodies[0];
@@ -89,7 +89,7 @@
 
     var deadLetters = $('dead-letters').tBodies[0];
     deadLetters.textContent = '';
-    if (data.deadLetters.length === 0) row(deadLetters, [{ text: 'No open dead letters.', className: 'muted' }]);
+    if (data.deadLetters.length === 0) row(deadLetters, [{ text: 'No open dead letters.', className: 'muted', span: 7 }]);
     data.deadLetters.forEach(function (record) {
       var button = document.createElement('button');
       button.textContent = 'Replay';
