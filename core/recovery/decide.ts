@@ -25,7 +25,9 @@ function declinesOfCard(input: RecoveryInput): number[] {
 }
 
 function trail(classification: Classification): RuleHit[] {
-  return classification.hits.map((hit) => ({ rule: ruleId(hit), detail: `${hit.description} (${hit.category})` }));
+  const hits = classification.hits.map((hit) => ({ rule: ruleId(hit), detail: `${hit.description} (${hit.category})` }));
+  if (hits.length > 0) return hits;
+  return [{ rule: classification.rule, detail: 'no table knows these codes: treated as a generic soft decline' }];
 }
 
 export function decideRecovery(input: RecoveryInput, overrides: Partial<RecoveryPolicy> = {}): RecoveryDecision {
