@@ -1,4 +1,4 @@
-import { hmac } from '../providers/crypto';
+import { signMessage } from '../providers/standard-webhooks';
 import type {
   DeadLetterFilter,
   DeadLetterRecord,
@@ -26,21 +26,10 @@ export interface HttpReplayerOptions {
 export function replayRequest(record: DeadLetterRecord, now: Date, signingSecret?: string): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify(record.event);
   const id = record.event.idempotencyKey;
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'webhook-id': id,
-    'webhook-timestamp': timestamp,
-    'x-dead-letter-id': record.id,
-  };
-  if (signingSecret) headers['webhook-signature'] = standardWebhooksSignature(id, timestamp, body, signingSecret);
-  return { headers, body };
-}
-
-/** Standard Webhooks: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body` under the base64 key after `whsec_`. */
-function standardWebhooksSignature(id: string, timestamp: string, body: string, secret: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${hmac('sha256', key, `${id}.${timestamp}.${body}`).toString('base64')}`;
+  const message = signingSecret
+    ? signMessage({ id, body, secret: signingSecret, now })
+    : { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)) };
+  return { headers: { 'content-type': 'application/json', ...message, 'x-dead-letter-id': record.id }, body };
 }
 
 /**

@@ -98,21 +98,22 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   return { ok: true, events: [event] };
 }
 
+/**
+ * The three Standard Webhooks headers for one message. Exported because the runtime's
+ * deliveries and dead-letter replays sign with the event's idempotency key as the id.
+ */
+export function signMessage(message: { id: string; body: Buffer | string; secret: string; now: Date }): Record<string, string> {
+  const timestamp = String(Math.floor(message.now.getTime() / 1000));
+  const body = typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : message.body;
+  const signature = hmac('sha256', signingKey(message.secret), signedContent(message.id, timestamp, body)).toString('base64');
+  return { 'webhook-id': message.id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+}
+
 /** Signs with the first secret; the message id is derived from the body so a resend keeps it. */
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
   const secret = signingSecret(config.secrets ?? [], 'standard-webhooks');
-  const id = stableTestId('msg_', body);
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  const signature = hmac('sha256', signingKey(secret), signedContent(id, timestamp, body)).toString('base64');
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': timestamp,
-      'webhook-signature': `v1,${signature}`,
-    },
-  };
+  const headers = signMessage({ id: stableTestId('msg_', body), body, secret, now });
+  return { body, headers: { 'content-type': 'application/json', ...headers } };
 }
 
 /** The spec's recommended body shape: `type`, `timestamp` and `data`. */
