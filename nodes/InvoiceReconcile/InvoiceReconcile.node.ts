@@ -25,7 +25,7 @@ export class InvoiceReconcile implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Reconcile Invoices',
     name: 'invoiceReconcile',
-    icon: 'file:invoiceReconcile.svg',
+    icon: { light: 'file:invoiceReconcile.svg', dark: 'file:invoiceReconcile.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: 'Match payments to open invoices',

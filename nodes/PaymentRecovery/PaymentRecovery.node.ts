@@ -16,7 +16,7 @@ export class PaymentRecovery implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Recovery',
     name: 'paymentRecovery',
-    icon: 'file:paymentRecovery.svg',
+    icon: { light: 'file:paymentRecovery.svg', dark: 'file:paymentRecovery.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: 'Decide the next step after a decline',
