@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { EventKind, PaymentEvent } from '../../../core/event';
 import { ADMIN_TOKEN, redisStorage, startDestination, tempDir, waitFor, type Destination } from '../support/harness';
+import type { Insights } from '../../../runtime/src/insights/compute';
 import type { Runtime } from '../../../runtime/src/runtime';
 import { observedConfig, startObserved } from './support';
 
@@ -106,7 +107,7 @@ describe('insights over the stored events (SQLite)', () => {
 
     const response = await fetch(`${url}/admin/insights?days=7`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(response.status).toBe(200);
-    const insights = await response.json();
+    const insights = (await response.json()) as Insights;
 
     expect(insights.events).toBe(17);
     expect(insights.failureRate.byGateway).toEqual([
@@ -164,7 +165,7 @@ it('says plainly that Redis mode keeps no events for insights (501)', async () =
   try {
     const response = await fetch(`${url}/admin/insights`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(response.status).toBe(501);
-    expect((await response.json()).error).toMatch(/SQLite/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/SQLite/);
   } finally {
     await runtime.close();
     await destination.close();

@@ -89,9 +89,9 @@ it('draws the charts and the dead letters, and replays one with the admin token'
   expect(total('accepted')).toBe(3);
   expect(total('refused')).toBe(1);
   // Destinations: the good one healthy, crm failing.
-  const cells = await page
-    .locator('#destinations tbody tr')
-    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).slice(0, 5)));
+  const cells = await Promise.all(
+    (await page.locator('#destinations tbody tr').all()).map(async (tr) => (await tr.locator('td').allTextContents()).slice(0, 5)),
+  );
   expect(cells).toEqual([
     ['n8n', 'healthy', '3', '0', '0'],
     ['crm', 'failing', '0', '6', '6'],
@@ -117,10 +117,10 @@ it('draws the charts and the dead letters, and replays one with the admin token'
   const id = await rows.first().getAttribute('data-id');
   const record = (await runtime['storage']!.deadLetters.get(id!))!;
   await page.click(`#dead-letters tbody tr[data-id="${id}"] button`);
-  await page.waitForFunction((replayed) => document.querySelector('#replay-status')?.textContent?.includes(`Replayed ${replayed}`), id);
+  await page.locator('#replay-status', { hasText: `Replayed ${id}` }).waitFor();
   await waitFor(() => flaky.accepted().get(record.idempotencyKey) === 1, 'the replayed event delivered to crm');
   expect(keys).toContain(record.idempotencyKey);
-  await page.waitForFunction(() => document.querySelectorAll('#dead-letters tbody tr[data-id]').length === 2);
+  await waitFor(async () => (await rows.count()) === 2, 'the replayed dead letter to leave the list');
 
   mkdirSync(SCREENSHOTS, { recursive: true });
   const screenshot = join(SCREENSHOTS, 'status-page.png');
