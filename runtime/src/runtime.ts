@@ -8,7 +8,8 @@ import { createLogger } from './logger';
 import { Observability, type ObservabilityOptions } from './observability';
 import type { Observer } from './observer';
 import { registerInsights } from './insights/routes';
-import { registerStatus } from './status/routes';
+import { buildOpsServer } from './status/health';
+import { registerMetrics, registerStatus } from './status/routes';
 import { openStorage } from './storage/open';
 import type { RuntimeStorage } from './storage/types';
 
@@ -49,7 +50,7 @@ export class Runtime {
     this.logger = options.logger ?? createLogger(options.config.log.level);
   }
 
-  /** Starts everything the role needs; resolves with the listener's URL (ingress roles). */
+  /** Starts everything the role needs; resolves with the listener's URL (a worker's serves health and metrics only). */
   async start(): Promise<{ url?: string }> {
     const storage = await openStorage(this.config.storage, {
       destinations: this.config.destinations.map((destination) => destination.name),
@@ -72,25 +73,26 @@ export class Runtime {
       });
       this.consuming = true;
     }
+    const ready = async () => {
+      await storage.ping();
+      return this.role === 'ingress' || this.consuming;
+    };
+    const listen = { host: this.config.listen.host, port: this.config.listen.port };
     if (this.role === 'worker') {
-      this.logger.info({ storage: storage.kind, role: this.role }, 'payment-webhooks worker started');
-      return {};
+      // No webhooks here: /healthz, /readyz and /metrics only, on this process's listen address.
+      const ops = buildOpsServer({ logger: this.logger, ready });
+      registerMetrics(ops, observability);
+      this.app = ops;
+      const url = await ops.listen(listen);
+      this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks worker started');
+      return { url };
     }
-    const app = buildIngress({
-      config: this.config,
-      storage,
-      logger: this.logger,
-      observer,
-      ready: async () => {
-        await storage.ping();
-        return this.role === 'ingress' || this.consuming;
-      },
-    });
+    const app = buildIngress({ config: this.config, storage, logger: this.logger, observer, ready });
     registerAdmin(app, { config: this.config, storage });
     registerStatus(app, { config: this.config, storage, observability });
     if (this.config.admin?.token) registerInsights(app, { storage, token: this.config.admin.token });
     this.app = app;
-    const url = await app.listen({ host: this.config.listen.host, port: this.config.listen.port });
+    const url = await app.listen(listen);
     this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks listening');
     return { url };
   }

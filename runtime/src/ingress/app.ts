@@ -6,6 +6,7 @@ import { getProvider } from '../../../core/providers';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
 import type { Observer, StoreOutcome } from '../observer';
+import { registerHealth } from '../status/health';
 import type { RuntimeStorage } from '../storage/types';
 import { withTimeout } from '../timeout';
 import { laneFor } from './lane';
@@ -20,8 +21,6 @@ export interface IngressOptions {
   ready: () => Promise<boolean>;
 }
 
-/** /readyz answers unready when the storage takes longer than this to answer. */
-const READY_TIMEOUT_MS = 2_000;
 /** How long a storing request holds the idempotency key before another may store it. */
 const STORE_LEASE_FACTOR = 2;
 
@@ -89,12 +88,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     void reply.code(status).send({ error: status === 413 ? 'body too large' : status >= 500 ? 'internal error' : error.message });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_request, reply) => {
-    // A storage that hangs (not refuses) must still turn /readyz red quickly.
-    const ready = await withTimeout(options.ready(), READY_TIMEOUT_MS, 'the readiness check').catch(() => false);
-    return reply.code(ready ? 200 : 503).send({ ready });
-  });
+  registerHealth(app, options.ready);
 
   app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply: FastifyReply) => {
     const started = performance.now();

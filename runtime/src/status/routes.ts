@@ -37,13 +37,17 @@ function asset(name: string): Buffer {
   return readFileSync(join(ASSET_DIR, name));
 }
 
-export function registerStatus(app: FastifyInstance, options: StatusOptions): void {
-  const { config, storage, observability } = options;
-
+/** `GET /metrics`: this runtime's registry in Prometheus text format. */
+export function registerMetrics(app: FastifyInstance, observability: Observability): void {
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await observability.metrics.scrape();
     return reply.type(contentType).send(body);
   });
+}
+
+export function registerStatus(app: FastifyInstance, options: StatusOptions): void {
+  const { config, storage, observability } = options;
+  registerMetrics(app, observability);
 
   const page = (name: string) => async (_request: unknown, reply: import('fastify').FastifyReply) =>
     reply.type(ASSETS[name]).header('content-security-policy', CSP).header('cache-control', 'no-cache').send(asset(name));
