@@ -71,7 +71,7 @@ export class RuntimeMetrics {
     this.delivered = counter('events_delivered_total', 'Deliveries answered 2xx by the destination.', ['destination']);
     this.retried = counter('delivery_retries_total', 'Delivery attempts that failed and were scheduled again.', ['destination']);
     this.deadLettered = counter('events_dead_lettered_total', 'Deliveries given up and written to the dead letters.', ['destination']);
-    this.riskAlarms = counter('risk_alarms_total', 'Risk signals that fired on an incoming event (core/risk signal id).', ['source', 'signal']);
+    this.riskAlarms = counter('risk_alarms_total', 'Risk signals that fired and added to an incoming event\'s score (core/risk signal id).', ['source', 'signal']);
     this.alertsSent = counter('alerts_sent_total', 'Alerts posted to the configured alert URL.', ['alert']);
 
     this.ackSeconds = new Histogram({
@@ -159,8 +159,9 @@ export class RuntimeMetrics {
   }
 
   risk(name: string, assessment: RiskAssessment): void {
+    // Weightless signals (amount.high) only choose the lane; they are not alarms.
     for (const signal of assessment.signals) {
-      if (signal.fired) this.riskAlarms.inc({ source: this.sourceLabel(name), signal: signal.id });
+      if (signal.fired && signal.weight > 0) this.riskAlarms.inc({ source: this.sourceLabel(name), signal: signal.id });
     }
   }
 

@@ -107,20 +107,27 @@ describe('counters after a known mix (SQLite)', () => {
 describe.each([
   ['sqlite', () => `sqlite:${join(dir.path, 'lanes.db')}`],
   ['redis', () => redisStorage()],
-] as const)('queue depth and oldest age per lane (%s)', (_mode, storage) => {
-  it('reports what waits in each lane', async () => {
+] as const)('queue depth and oldest age per lane, risk alarms (%s)', (_mode, storage) => {
+  it('reports what waits in each lane and the risk signals that fired', async () => {
     // Ingress only: nothing consumes, so the queue holds exactly what was sent.
     const destination = await startDestination();
     const { runtime, url } = await startObserved(observedConfig({ storage: storage(), destinationUrl: destination.url }), { role: 'ingress' });
     try {
-      for (const amount of [2000, 2500, 500_000]) {
-        const body = stripeEventBody(undefined, amount);
+      const bodies = [2000, 2500, 500_000].map((amount) => stripeEventBody(undefined, amount));
+      // A charge Stripe's Radar scored 90: core/risk's provider.score signal fires and sends it to review.
+      const risky = JSON.parse(stripeEventBody());
+      risky.type = 'charge.succeeded';
+      risky.data.object = { id: 'ch_risky', object: 'charge', amount: 1500, currency: 'usd', paid: true, status: 'succeeded', outcome: { type: 'authorized', risk_score: 90 } };
+      for (const body of [...bodies, JSON.stringify(risky)]) {
         expect((await postWebhook(url, 'stripe', body, stripeSigned(body))).status).toBe(200);
       }
       const text = await scrape(url);
       expect(sample(text, 'payment_webhooks_queue_depth', { destination: 'n8n', lane: 'standard' })).toBe(2);
       expect(sample(text, 'payment_webhooks_queue_depth', { destination: 'n8n', lane: 'priority' })).toBe(1);
-      expect(sample(text, 'payment_webhooks_queue_depth', { destination: 'n8n', lane: 'review' })).toBeUndefined();
+      expect(sample(text, 'payment_webhooks_queue_depth', { destination: 'n8n', lane: 'review' })).toBe(1);
+      // The risk alarm is counted; amount.high only picked the priority lane and is not an alarm.
+      expect(sample(text, 'payment_webhooks_risk_alarms_total', { source: 'stripe', signal: 'provider.score' })).toBe(1);
+      expect(text).not.toMatch(/payment_webhooks_risk_alarms_total\{[^}]*amount\.high/);
       const age = sample(text, 'payment_webhooks_queue_oldest_age_seconds', { destination: 'n8n', lane: 'standard' });
       expect(age).toBeGreaterThanOrEqual(0);
       expect(age).toBeLessThan(60);
