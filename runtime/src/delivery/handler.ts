@@ -101,8 +101,9 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       return { status: 'done' };
     }
     if (!result.retryable || job.attempt >= config.retry.maxAttempts) {
-      observer.delivery(destination.name, 'dead_letter', detail);
       await deadLetter(job, result, destination.url);
+      // Reported once the record is written, so a dead-letter count read now includes it.
+      observer.delivery(destination.name, 'dead_letter', detail);
       return { status: 'done' };
     }
     observer.delivery(destination.name, 'retry', detail);

@@ -3,7 +3,7 @@ import type { PaymentEvent } from '../../../core/event';
 import type { RiskAssessment } from '../../../core/risk/types';
 import type { RuntimeConfig } from '../config/types';
 import type { DeliveryResult, IngressOutcome, StoreOutcome } from '../observer';
-import type { RuntimeStorage } from '../storage/types';
+import type { QueueStat, RuntimeStorage } from '../storage/types';
 
 /**
  * The runtime's Prometheus metrics, in a registry of its own (never prom-client's global
@@ -105,6 +105,12 @@ export class RuntimeMetrics {
     }
 
     const now = this.now;
+    // Both queue gauges are collected together: they share the read in flight.
+    let queueRead: Promise<QueueStat[]> | undefined;
+    const queueStats = () => {
+      queueRead ??= storage.queueStats().finally(() => (queueRead = undefined));
+      return queueRead;
+    };
     new Gauge({
       name: 'payment_webhooks_queue_depth',
       help: 'Deliveries waiting, scheduled for a retry or in flight, per destination and lane.',
@@ -112,7 +118,7 @@ export class RuntimeMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const stat of await storage.queueStats()) this.set({ destination: stat.destination, lane: stat.lane }, stat.depth);
+        for (const stat of await queueStats()) this.set({ destination: stat.destination, lane: stat.lane }, stat.depth);
       },
     });
     new Gauge({
@@ -122,7 +128,7 @@ export class RuntimeMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const stat of await storage.queueStats()) {
+        for (const stat of await queueStats()) {
           const age = stat.oldestStoredAt === undefined ? 0 : Math.max(0, (now() - stat.oldestStoredAt) / 1000);
           this.set({ destination: stat.destination, lane: stat.lane }, age);
         }

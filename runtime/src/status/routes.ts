@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RuntimeConfig } from '../config/types';
 import type { Observability } from '../observability';
 import type { RuntimeStorage } from '../storage/types';
@@ -49,7 +49,7 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
   const { config, storage, observability } = options;
   registerMetrics(app, observability);
 
-  const page = (name: string) => async (_request: unknown, reply: import('fastify').FastifyReply) =>
+  const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.type(ASSETS[name]).header('content-security-policy', CSP).header('cache-control', 'no-cache').send(asset(name));
   app.get('/', page('index.html'));
   app.get<{ Params: { name: string } }>('/status/assets/:name', async (request, reply) => {
