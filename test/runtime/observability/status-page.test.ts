@@ -70,6 +70,7 @@ it('draws the charts and the dead letters, and replays one with the admin token'
   expect((await postWebhook(url, 'stripe', forged, stripeSigned(forged, 'whsec_forged'))).status).toBe(401);
   const keys = bodies.map((body) => `stripe:${JSON.parse(body).id}`);
   await waitFor(async () => (await runtime.observability!.metrics.scrape()).body.includes('payment_webhooks_dead_letters_open 3'), 'three dead letters');
+  await waitFor(() => keys.every((key) => good.accepted().get(key) === 1), 'the deliveries to n8n');
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   const errors: string[] = [];
