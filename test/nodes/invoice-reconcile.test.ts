@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeOperationError, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
@@ -6,6 +5,7 @@ import { InvoiceReconcile } from '../../nodes/InvoiceReconcile/InvoiceReconcile.
 import type { PaymentEvent } from '../../core/event';
 import { executeContext } from './support/execute-context';
 import { nodeParameters } from './support/node-parameters';
+import { missingIconFiles } from './support/icons';
 
 const node = new InvoiceReconcile();
 const items = (records: object[]): INodeExecutionData[] => records.map((json, index) => ({ json: json as never, pairedItem: { item: index } }));
@@ -112,7 +112,7 @@ describe('Reconcile Invoices node: execute()', () => {
     expect(description.name).toBe('invoiceReconcile');
     expect(description.outputs).toHaveLength((description.outputNames ?? []).length);
     expect(description.inputs).toHaveLength((description.inputNames ?? []).length);
-    expect(existsSync(join(__dirname, '../../nodes/InvoiceReconcile', String(description.icon).replace('file:', '')))).toBe(true);
+    expect(missingIconFiles(description, join(__dirname, '../../nodes/InvoiceReconcile'))).toEqual([]);
     for (const property of description.properties) {
       if (property.type !== 'notice') expect(property.description ?? '').not.toBe('');
     }

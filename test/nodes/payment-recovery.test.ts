@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeOperationError, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
@@ -6,6 +5,7 @@ import { PaymentRecovery } from '../../nodes/PaymentRecovery/PaymentRecovery.nod
 import type { PaymentEvent } from '../../core/event';
 import { executeContext, type ParameterValue } from './support/execute-context';
 import { nodeParameters } from './support/node-parameters';
+import { missingIconFiles } from './support/icons';
 
 const node = new PaymentRecovery();
 const NOW = '2026-03-10T01:05:00.000Z';
@@ -95,7 +95,7 @@ describe('Payment Recovery node: execute()', () => {
     expect(description.name).toBe('paymentRecovery');
     expect(description.outputNames).toEqual(['Retry', 'Ask Customer', 'Stop', 'Review']);
     expect(description.outputs).toHaveLength(4);
-    expect(existsSync(join(__dirname, '../../nodes/PaymentRecovery', String(description.icon).replace('file:', '')))).toBe(true);
+    expect(missingIconFiles(description, join(__dirname, '../../nodes/PaymentRecovery'))).toEqual([]);
     for (const property of description.properties) {
       if (property.type !== 'notice') expect(property.description ?? '').not.toBe('');
     }
