@@ -54,6 +54,8 @@ export interface StepResult extends LoadStep {
   timeouts: number;
   /** 2xx answers per second. */
   okPerSecond: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
   latency: Latency;
   poolSize: number;
   /** True when the step sent more requests than its pool held (extra repeats). */
@@ -75,6 +77,7 @@ async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: S
   const cpuBefore = cpuNow(plan.watch ?? {});
   let next = 0;
   let poolReused = false;
+  const statuses: Record<string, number> = {};
   const result = await autocannon({
     url: plan.url,
     method: 'POST',
@@ -95,6 +98,7 @@ async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: S
           return { ...request, method: 'POST', headers: event.headers, body: event.body };
         },
         onResponse: (status: number, _body: string, context: object) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
           if (status === 200) accepted.add((context as { id: string }).id);
         },
       },
@@ -117,6 +121,7 @@ async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: S
     errors: result.errors,
     timeouts: result.timeouts,
     okPerSecond: result['2xx'] / result.duration,
+    statuses,
     latency: { mean: latency.mean, p50: latency.p50, p90: latency.p90, p99: latency.p99, p99_9: latency.p99_9, max: latency.max },
     poolSize,
     poolReused,

@@ -61,6 +61,10 @@ export interface RuntimeProcess {
   readonly url: string;
   /** `performance.now()` when it was spawned (a CPU profile's clock starts about then). */
   readonly spawnedAt: number;
+  /** Null while it runs. */
+  exitCode(): number | null;
+  /** The tail of its log, for failure messages. */
+  output(): string;
   /** SIGTERM, then waits for the exit (SIGKILL after 30 s). */
   stop(): Promise<void>;
 }
@@ -103,7 +107,14 @@ export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProces
     }
     await sleep(50);
   }
-  return { pid: child.pid!, url: `http://127.0.0.1:${port}`, spawnedAt, stop: () => stopChild(child) };
+  return {
+    pid: child.pid!,
+    url: `http://127.0.0.1:${port}`,
+    spawnedAt,
+    exitCode: () => child.exitCode ?? (child.signalCode ? 128 : null),
+    output: () => output,
+    stop: () => stopChild(child),
+  };
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -19,6 +19,8 @@ export interface IngestResult {
   check: { acknowledged: number; stored: number; missing: number };
   rssMb: number;
   profile?: ProfileSummary;
+  /** Redis commands per answered request during the profiled run, by command (Redis mode; inside Lua scripts included). */
+  redisCommandsPerRequest?: Record<string, number>;
 }
 
 export const INGEST_CONNECTIONS = [4, 16, 64];
@@ -28,6 +30,8 @@ interface Storage {
   location: string;
   durability: string;
   watch: Record<string, number>;
+  /** Calls per command the storage has processed so far (Redis only). */
+  commandCalls?: () => Promise<Record<string, number>>;
   /** How many of these event ids are stored (with their delivery job). */
   countStored(ids: string[]): Promise<number>;
   /** Empties the storage for the next run. */
@@ -44,6 +48,10 @@ async function redisStorage(): Promise<Storage> {
     location: server.url,
     durability: 'Redis with appendonly yes, appendfsync always',
     watch: { redis: pid },
+    commandCalls: async () => {
+      const stats = await client.info('commandstats');
+      return Object.fromEntries([...stats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map(([, name, calls]) => [name, Number(calls)]));
+    },
     countStored: async (ids) => {
       let stored = 0;
       for (let start = 0; start < ids.length; start += 10_000) {
@@ -131,6 +139,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
     console.log(`ingest ${mode}: ${Math.round(sweep.sustained)} events/s sustained; ${check.stored}/${check.acknowledged} acknowledged events found in storage`);
 
     let profile: ProfileSummary | undefined;
+    let redisCommandsPerRequest: Record<string, number> | undefined;
     if (options.profileSeconds > 0) {
       // A separate run under the profiler, so its overhead does not touch the figures above.
       await storage.reset();
@@ -143,8 +152,9 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
         nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
       });
       let loadEndedAt = 0;
+      const commandsBefore = await storage.commandCalls?.();
       try {
-        await runLoad(
+        const [step] = await runLoad(
           {
             url: `${profiled.url}/webhooks/stripe`,
             duplicateShare: DUPLICATE_SHARE,
@@ -155,13 +165,22 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
           `ingest-${mode}.profile`,
         );
         loadEndedAt = performance.now() - profiled.spawnedAt;
+        const commandsAfter = await storage.commandCalls?.();
+        if (commandsBefore && commandsAfter) {
+          redisCommandsPerRequest = Object.fromEntries(
+            Object.entries(commandsAfter)
+              .map(([name, calls]) => [name, (calls - (commandsBefore[name] ?? 0)) / step.requests] as const)
+              .filter(([, perRequest]) => perRequest >= 0.01)
+              .sort((a, b) => b[1] - a[1]),
+          );
+        }
       } finally {
         await profiled.stop();
       }
       const window = { fromMs: loadEndedAt - options.profileSeconds * 1000, toMs: loadEndedAt };
       profile = existsSync(profileDir) ? summarizeProfile(profileDir, window) : undefined;
     }
-    return { mode, durability: storage.durability, sweep, check, rssMb: rss, profile };
+    return { mode, durability: storage.durability, sweep, check, rssMb: rss, profile, redisCommandsPerRequest };
   } finally {
     await storage.close();
   }

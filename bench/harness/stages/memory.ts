@@ -52,6 +52,7 @@ export async function benchMemory(context: BenchContext, options: { backlog: num
       const started = performance.now();
       try {
         while (performance.now() - started < options.sampleSeconds * 1000) {
+          if (runtime.exitCode() !== null) throw new Error(`the runtime exited (${runtime.exitCode()}) while sampling:\n${runtime.output().slice(-4000)}`);
           samples.push([(performance.now() - started) / 1000, rssMb(runtime.pid)]);
           await sleep(500);
         }

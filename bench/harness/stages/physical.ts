@@ -1,13 +1,18 @@
 import { createHmac } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { getProvider } from '../../../core/providers';
 import { startRedisServer } from '../../../test/support/redis-server';
+import type { BenchContext } from '../context';
 import { eventPool, STRIPE_SECRET } from '../events';
 
 /**
  * The floor under ingest: a bare HMAC-SHA256 over the bytes Stripe signs, our Stripe
- * verification of the same request, and a bare Redis `SET NX` pipeline on a Redis as
- * durable as the runtime's (appendfsync always).
+ * verification of the same request, a bare Redis `SET NX` pipeline on a Redis as
+ * durable as the runtime's (appendfsync always), and bare SQLite commits as durable as
+ * the runtime's (WAL, synchronous FULL), one row each, on the disk the runtime writes to.
  */
 export interface PhysicalResult {
   bodyBytes: number;
@@ -19,6 +24,8 @@ export interface PhysicalResult {
   verifyOverHmac: number;
   redisSetNxPerSecond: number;
   redisPipelineDepth: number;
+  /** Single-row transactions per second (each waits for the disk). */
+  sqliteCommitsPerSecond: number;
 }
 
 const ROUNDS = 5;
@@ -36,7 +43,25 @@ async function rate(seconds: number, operation: () => unknown, batch = 1000): Pr
   return count / ((performance.now() - started) / 1000);
 }
 
-export async function benchPhysical(options: { seconds: number }): Promise<PhysicalResult> {
+/** One row per transaction, like each state transition of the runtime's SQLite mode. */
+async function sqliteCommits(dir: string, seconds: number, body: Buffer): Promise<number> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const db = new BetterSqlite3(join(dir, 'commits.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE rows (key TEXT PRIMARY KEY, body BLOB NOT NULL)');
+  const insert = db.prepare('INSERT INTO rows (key, body) VALUES (?, ?)');
+  let key = 0;
+  try {
+    return await rate(seconds, () => insert.run(String((key += 1)), body), 50);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchPhysical(context: BenchContext, options: { seconds: number }): Promise<PhysicalResult> {
   const [event] = eventPool(1, 0);
   const rawBody = Buffer.from(event.body);
   const timestamp = /t=(\d+)/.exec(event.headers['stripe-signature'])![1];
@@ -79,6 +104,7 @@ export async function benchPhysical(options: { seconds: number }): Promise<Physi
     ));
   client.disconnect();
   await redis.stop();
+  const sqliteCommitsPerSecond = await sqliteCommits(join(context.workDir, 'physical-sqlite'), options.seconds, rawBody);
 
   const result = {
     bodyBytes: rawBody.length,
@@ -89,10 +115,11 @@ export async function benchPhysical(options: { seconds: number }): Promise<Physi
     verifyOverHmac: hmacPerSecond / verifyPerSecond,
     redisSetNxPerSecond,
     redisPipelineDepth: depth,
+    sqliteCommitsPerSecond,
   };
   console.log(
     `HMAC ${Math.round(result.hmacPerSecond)}/s (${result.hmacMicros.toFixed(2)} µs), verify ${Math.round(result.verifyPerSecond)}/s ` +
-      `(${result.verifyOverHmac.toFixed(2)}x), Redis SET NX ${Math.round(result.redisSetNxPerSecond)}/s`,
+      `(${result.verifyOverHmac.toFixed(2)}x), Redis SET NX ${Math.round(result.redisSetNxPerSecond)}/s, SQLite commits ${Math.round(sqliteCommitsPerSecond)}/s`,
   );
   return result;
 }
