@@ -9,19 +9,24 @@ import type { MoneyAmount } from '../event';
 import { compactReference, stripPrefix } from './reference';
 import type { OpenInvoice } from './types';
 
-export interface InvoiceState {
-  invoice: OpenInvoice;
-  /** Position in the input, the last tie-breaker so results never depend on map order. */
-  order: number;
-  paid: MoneyAmount;
-  remaining: MoneyAmount;
-  /** The normalized number (or id, without a number), for the reference rungs. */
-  references: string[];
+/**
+ * One open invoice as the ladder sees it. A class, so that every state has one shape with all
+ * its fields from the start (a million of them live through the run).
+ */
+export class InvoiceState {
   /** The customer's block, kept here so settling never looks it up again. */
-  block?: CustomerBlock;
-}
+  block: CustomerBlock | undefined = undefined;
 
-const customerKey = (currency: string, customerId: string): string => `${currency}:${customerId}`;
+  constructor(
+    readonly invoice: OpenInvoice,
+    /** Position in the input, the last tie-breaker so results never depend on map order. */
+    readonly order: number,
+    public paid: MoneyAmount,
+    public remaining: MoneyAmount,
+    /** The normalized number (or id, without a number), for the reference rungs. */
+    readonly references: string[],
+  ) {}
+}
 
 /**
  * A map value holding one state, or several once keys collide. Most keys (ids, numbers,
@@ -48,10 +53,12 @@ function bucketRemove<K>(map: Map<K, Bucket>, key: K, state: InvoiceState): void
   }
 }
 
+const NONE: readonly InvoiceState[] = [];
+
 /** The states under a key; callers only read the list. */
 function bucketList<K>(map: Map<K, Bucket> | undefined, key: K): readonly InvoiceState[] {
   const found = map?.get(key);
-  if (found === undefined) return [];
+  if (found === undefined) return NONE;
   return Array.isArray(found) ? found : [found];
 }
 
@@ -78,15 +85,18 @@ export class InvoiceIndex {
   private readonly byReference = new Map<string, Bucket>();
   /** Distinct normalized lengths of invoice numbers, to look for them inside longer references. */
   readonly referenceLengths: number[];
-  /** Per currency and customer, by due date: the block for scans. */
-  private readonly byCustomer = new Map<string, CustomerBlock>();
+  /**
+   * Per currency, then customer: the block for scans, by due date. Nested maps, so neither
+   * indexing nor a look-up builds a combined key string.
+   */
+  private readonly byCustomer = new Map<string, Map<string, CustomerBlock>>();
   /** Open invoices per currency by the exact amount still due (fuzzy block when the customer is unknown). */
   private readonly byAmount = new Map<string, Map<number, Bucket>>();
 
   constructor(invoices: readonly OpenInvoice[], prefixes: readonly string[], minContainsLength: number) {
     const lengths = new Set<number>();
     invoices.forEach((invoice, order) => {
-      if (this.byKey.has(invoice.id) && bucketList(this.byKey, invoice.id).some((state) => state.invoice.id === invoice.id)) {
+      if (bucketList(this.byKey, invoice.id).some((state) => state.invoice.id === invoice.id)) {
         throw new ReconcileInputError(`invoice ${invoice.id} appears twice in the open invoices`);
       }
       const paid = invoice.amountPaid;
@@ -97,29 +107,35 @@ export class InvoiceIndex {
       // People quote the number; the id is normalized only for invoices that have none (an exact
       // id in a reference is still found through byKey).
       const references = numberForms.length > 0 ? numberForms : normalizedForms(invoice.id, prefixes, minContainsLength);
-      const state: InvoiceState = { invoice, order, paid, remaining, references };
+      const state = new InvoiceState(invoice, order, paid, remaining, references);
       bucketAdd(this.byKey, invoice.id, state);
       if (number && number !== invoice.id) bucketAdd(this.byKey, number, state);
       for (const reference of references) bucketAdd(this.byReference, reference, state);
       // Only invoice numbers are looked for inside memos: people type numbers, not internal ids.
       for (const form of numberForms) if (form.length >= minContainsLength) lengths.add(form.length);
       if (invoice.customerId) {
-        const key = customerKey(remaining.currency, invoice.customerId);
-        let block = this.byCustomer.get(key);
+        let customers = this.byCustomer.get(remaining.currency);
+        if (customers === undefined) {
+          customers = new Map();
+          this.byCustomer.set(remaining.currency, customers);
+        }
+        let block = customers.get(invoice.customerId);
         if (block === undefined) {
           block = { states: [] };
-          this.byCustomer.set(key, block);
+          customers.set(invoice.customerId, block);
         }
         block.states.push(state);
         state.block = block;
       }
       this.indexAmount(state);
     });
-    for (const block of this.byCustomer.values()) {
-      block.states.sort(byDueDate);
-      if (block.states.length > SCAN_LIMIT) {
-        block.byAmount = new Map();
-        for (const state of block.states) if (state.remaining.minor > 0) bucketAdd(block.byAmount, state.remaining.minor, state);
+    for (const customers of this.byCustomer.values()) {
+      for (const block of customers.values()) {
+        block.states.sort(byDueDate);
+        if (block.states.length > SCAN_LIMIT) {
+          block.byAmount = new Map();
+          for (const state of block.states) if (state.remaining.minor > 0) bucketAdd(block.byAmount, state.remaining.minor, state);
+        }
       }
     }
     this.referenceLengths = [...lengths].sort((a, b) => b - a);
@@ -135,11 +151,11 @@ export class InvoiceIndex {
 
   /** The customer's invoices in this currency that still have something due, by due date. */
   openForCustomer(currency: string, customerId: string): InvoiceState[] {
-    return (this.byCustomer.get(customerKey(currency, customerId))?.states ?? []).filter((state) => state.remaining.minor > 0);
+    return (this.byCustomer.get(currency)?.get(customerId)?.states ?? []).filter((state) => state.remaining.minor > 0);
   }
 
   withCustomerAmount(amount: MoneyAmount, customerId: string): readonly InvoiceState[] {
-    const block = this.byCustomer.get(customerKey(amount.currency, customerId));
+    const block = this.byCustomer.get(amount.currency)?.get(customerId);
     if (block === undefined || amount.minor <= 0) return [];
     if (block.byAmount) return bucketList(block.byAmount, amount.minor);
     return block.states.filter((state) => state.remaining.minor === amount.minor);
