@@ -67,7 +67,6 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
       generatedAt: new Date().toISOString(),
       storage: storage.kind,
       adminApi: Boolean(config.admin?.token),
-      insights: Boolean(storage.storedEvents),
       sources: observability.activity.throughput(),
       queues: queues.map((stat) => ({
         ...stat,

@@ -4,10 +4,11 @@ import type { PaymentEvent } from '../../../core/event';
 import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
 import { RedisIdempotencyStore } from '../../../core/idempotency/redis';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
-import { LANES, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage } from './types';
+import { RedisInsightsLog } from '../insights/redis-log';
+import { LANES, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
- * Redis mode: idempotency, dead letters and risk windows in Redis (ioredis), deliveries in
+ * Redis mode: idempotency, dead letters, risk windows and the insights log in Redis (ioredis), deliveries in
  * one Bull queue per destination, so any number of processes share the work. Bull's job
  * lock gives each job to one worker at a time; a worker that dies loses its lock and the
  * job is handed out again (at least once). Job ids are `idempotencyKey|destination`, so an
@@ -56,6 +57,7 @@ export class RedisStorage implements RuntimeStorage {
   readonly idempotency: RedisIdempotencyStore;
   readonly deadLetters: RedisDeadLetterStore;
   readonly riskWindows: RedisRiskWindowStore;
+  private readonly insights: RedisInsightsLog;
   private readonly queues = new Map<string, Bull.Queue<JobData>>();
   private consuming: string[] = [];
 
@@ -67,6 +69,7 @@ export class RedisStorage implements RuntimeStorage {
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
     this.deadLetters = new RedisDeadLetterStore({ redis: client, prefix: `${prefix}:dead-letters:` });
     this.riskWindows = new RedisRiskWindowStore({ redis: client, prefix: `${prefix}:risk:` });
+    this.insights = new RedisInsightsLog(client, prefix);
   }
 
   static async open(location: string, options: RedisStorageOptions = {}): Promise<RedisStorage> {
@@ -123,6 +126,22 @@ export class RedisStorage implements RuntimeStorage {
     await Promise.all(
       destinations.map((destination) => this.add(event, destination, lane, `${event.idempotencyKey}|${destination}`)),
     );
+    await this.insights.record(event, destinations, Date.now());
+  }
+
+  /** From the insights log; an event is pending while a job of it is still in Bull (finished jobs are removed). */
+  async storedEvents(since: number): Promise<StoredEvent[]> {
+    const logged = await this.insights.since(since, Date.now());
+    const pipeline = this.client.pipeline();
+    for (const { event, destinations } of logged) {
+      for (const destination of destinations) pipeline.exists(this.queue(destination).toKey(`${event.idempotencyKey}|${destination}`));
+    }
+    const exists = ((await pipeline.exec()) ?? []).map(([, count]) => count === 1);
+    let next = 0;
+    return logged.map(({ event, storedAt, destinations }) => {
+      const jobs = exists.slice(next, (next += destinations.length));
+      return { event, storedAt, pending: jobs.some(Boolean) };
+    });
   }
 
   async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {

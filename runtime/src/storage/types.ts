@@ -73,7 +73,7 @@ export interface RuntimeStorage {
   backlog(): Promise<number>;
   /** Per destination and lane: depth and the oldest waiting event. */
   queueStats(): Promise<QueueStat[]>;
-  /** Events stored since an epoch ms, oldest first (SQLite keeps them 7 days; Redis mode keeps none). */
-  storedEvents?(since: number): Promise<StoredEvent[]>;
+  /** Events stored since an epoch ms, oldest first, for insights (SQLite: 7 days after delivery; Redis: a capped daily log of 8 days). */
+  storedEvents(since: number): Promise<StoredEvent[]>;
   close(): Promise<void>;
 }

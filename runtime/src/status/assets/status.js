@@ -158,9 +158,8 @@
     });
   }
 
-  function loadInsights(data) {
+  function loadInsights() {
     if (!token) return;
-    if (!data.insights) { $('insights-status').textContent = 'Insights need the SQLite storage (see docs/operations.md).'; return; }
     fetch('/admin/insights?days=7', authorized())
       .then(function (response) {
         if (response.status === 401) throw new Error('the admin token was not accepted');
@@ -181,7 +180,7 @@
         $('generated').textContent = '· ' + data.storage + ' · ' + time(data.generatedAt);
         renderThroughput(data.sources);
         renderTables(data);
-        loadInsights(data);
+        loadInsights();
         document.body.dataset.loaded = 'true';
       })
       .catch(function (error) { $('generated').textContent = '· status unavailable: ' + error.message; });
