@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../support/redis-server';
@@ -79,7 +79,7 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
   const data = storageDir();
   const port = await freePort();
   const destination = await startEffectDestination({ signingSecret: DELIVERY_SECRET, redisUrl: process.env.REDIS_URL! });
-  const config = writeConfig(dir.path, {
+  const configOptions: ConfigOptions = {
     storage: options.storage(data.path),
     destinationUrl: destination.url,
     port,
@@ -89,7 +89,12 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
     logLevel: 'info',
     sources: [{ name: 'gateway', provider: options.gateway.provider, secrets: [options.gateway.secret], toleranceSeconds: 300 }],
     ...options.config,
-  });
+  };
+  const config = writeConfig(dir.path, configOptions);
+  // Worker processes serve /healthz and /metrics on their own listen address: any free port.
+  const workerDir = join(dir.path, 'worker');
+  mkdirSync(workerDir);
+  const workerConfig = writeConfig(workerDir, { ...configOptions, port: 0 });
   const processes: RuntimeProcess[] = [];
   const kill = async (runtime: RuntimeProcess) => {
     runtime.child.kill('SIGKILL');
@@ -103,9 +108,10 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
     destination,
     config,
     start: async (role = 'both') => {
-      const runtime = spawnRuntime(['start', '--config', config, '--role', role]);
+      const runtime = spawnRuntime(['start', '--config', role === 'worker' ? workerConfig : config, '--role', role]);
       processes.push(runtime);
-      await (role === 'worker' ? runtime.workerStarted : runtime.listening);
+      const exited = runtime.exited.then((code) => Promise.reject(new Error(`the ${role} process exited (${code}) before starting`)));
+      await Promise.race([role === 'worker' ? runtime.workerStarted : runtime.listening, exited]);
       return runtime;
     },
     kill,
