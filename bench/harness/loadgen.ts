@@ -16,7 +16,7 @@ export interface LoadStep {
   overallRate?: number;
   /**
    * Requests to sign for this step (reused from the start if they run out); by default
-   * enough for 1.3 times the previous step's rate, or the plan's expected rate.
+   * enough for 1.3 times the best rate so far or the plan's expected rate.
    */
   poolSize?: number;
 }
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   let rate = plan.expectedRate;
   for (const step of plan.steps) {
     const result = await runStep(plan, step, step.overallRate ?? rate, accepted);
-    if (step.overallRate === undefined) rate = Math.max(result.requests / result.seconds, 100);
+    // Pools only grow: a slow first step must not leave the next one short of fresh events.
+    if (step.overallRate === undefined) rate = Math.max(rate, result.requests / result.seconds);
     steps.push(result);
   }
   if (plan.acceptedFile) writeFileSync(plan.acceptedFile, [...accepted].join('\n'));

@@ -66,7 +66,11 @@ function stageNote(stored: Stored<unknown> | undefined, runAt: string | undefine
 function failures(step: StepResult): string {
   const byStatus = Object.entries(step.statuses ?? {}).filter(([status]) => !status.startsWith('2'));
   const errors = step.errors + step.timeouts;
-  const parts = [...byStatus.map(([status, count]) => `${status}: ${int(count)}`), ...(errors > 0 ? [`errors: ${int(errors)}`] : [])];
+  const parts = [
+    ...byStatus.map(([status, count]) => `${status}: ${int(count)}`),
+    ...(errors > 0 ? [`errors: ${int(errors)}`] : []),
+    ...(step.poolReused ? ['pool ran out (extra repeats; step not counted)'] : []),
+  ];
   return parts.length === 0 ? '0' : parts.join(', ');
 }
 

@@ -36,7 +36,8 @@ export interface SweepResult {
 
 export const DUPLICATE_SHARE = 0.1;
 
-const clean = (step: StepResult) => step.non2xx === 0 && step.errors === 0 && step.timeouts === 0 && step.ok > 0;
+/** Every request answered 2xx, and only the planned share of repeats (a reused pool repeats more, and repeats are cheaper). */
+const clean = (step: StepResult) => step.non2xx === 0 && step.errors === 0 && step.timeouts === 0 && step.ok > 0 && !step.poolReused;
 
 export async function sweepEndpoint(options: SweepOptions): Promise<SweepResult> {
   const acceptedFiles = [join(options.workDir, `${options.name}.sweep.accepted`), join(options.workDir, `${options.name}.latency.accepted`)];

@@ -28,7 +28,7 @@ export interface PhysicalResult {
   sqliteCommitsPerSecond: number;
 }
 
-const ROUNDS = 5;
+const ROUNDS = 10;
 
 /** Runs `operation` repeatedly for about `seconds`; returns operations per second. */
 async function rate(seconds: number, operation: () => unknown, batch = 1000): Promise<number> {
