@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
  * through n8n's public API, as a user's instance would.
  */
 export interface OwnerSession {
+  email: string;
+  password: string;
   apiKey: string;
   /** Calls n8n's internal REST API as the owner. */
   rest(method: string, path: string, body?: unknown): Promise<Response>;
@@ -14,12 +16,9 @@ export interface OwnerSession {
 export async function setUpOwner(baseUrl: string): Promise<OwnerSession> {
   const browserId = randomBytes(8).toString('hex');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'browser-id': browserId };
-  const setup = await rest(baseUrl, 'POST', '/rest/owner/setup', headers, {
-    email: 'owner@example.com',
-    firstName: 'E2E',
-    lastName: 'Owner',
-    password: `Pw-${randomBytes(12).toString('hex')}`,
-  });
+  const email = 'owner@example.com';
+  const password = `Pw-${randomBytes(12).toString('hex')}`;
+  const setup = await rest(baseUrl, 'POST', '/rest/owner/setup', headers, { email, firstName: 'E2E', lastName: 'Owner', password });
   const cookie = setup.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error('n8n owner setup returned no session cookie');
   headers.cookie = cookie;
@@ -28,7 +27,7 @@ export async function setUpOwner(baseUrl: string): Promise<OwnerSession> {
   const body = (await created.json()) as { data: { rawApiKey?: string; apiKey?: string } };
   const key = body.data.rawApiKey ?? body.data.apiKey;
   if (!key) throw new Error(`n8n created no API key: ${JSON.stringify(body)}`);
-  return { apiKey: key, rest: (method, path, payload) => rest(baseUrl, method, path, headers, payload) };
+  return { email, password, apiKey: key, rest: (method, path, payload) => rest(baseUrl, method, path, headers, payload) };
 }
 
 async function rest(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Response> {
