@@ -70,6 +70,11 @@ export class Runtime {
           observer,
           random: this.options.random,
         }),
+        onError: (error, destination) => {
+          // Not consuming any more: /readyz turns unready so an orchestrator restarts the process.
+          this.consuming = false;
+          this.logger.error({ destination, err: error.message }, 'delivery consumer stopped');
+        },
       });
       this.consuming = true;
     }

@@ -152,15 +152,20 @@ export class RedisStorage implements RuntimeStorage {
     for (const [destination, concurrency] of Object.entries(options.concurrency)) {
       const queue = this.queue(destination);
       this.consuming.push(destination);
-      void queue.process(concurrency, async (job) => {
-        const outcome = await options.handler({
-          event: job.data.event,
-          destination,
-          lane: job.data.lane,
-          attempt: job.attemptsMade + 1,
+      // Bull's process() promise settles only when the loop ends: a rejection after close is expected, before it is reported.
+      queue
+        .process(concurrency, async (job) => {
+          const outcome = await options.handler({
+            event: job.data.event,
+            destination,
+            lane: job.data.lane,
+            attempt: job.attemptsMade + 1,
+          });
+          if (outcome.status === 'retry') throw new PlannedRetry(outcome.delayMs, outcome.error);
+        })
+        .catch((error: Error) => {
+          if (this.consuming.includes(destination)) options.onError?.(error, destination);
         });
-        if (outcome.status === 'retry') throw new PlannedRetry(outcome.delayMs, outcome.error);
-      });
     }
     await Promise.all(this.consuming.map((destination) => this.queue(destination).isReady()));
   }

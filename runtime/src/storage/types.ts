@@ -28,6 +28,8 @@ export interface ConsumeOptions {
   /** Destinations this process delivers to, with the most deliveries in flight to each. */
   concurrency: Record<string, number>;
   handler: DeliveryHandler;
+  /** A consumer loop that stopped on its own (its Redis connection failed while consuming). */
+  onError?: (error: Error, destination: string) => void;
 }
 
 /** Deliveries not finished yet for one destination and lane (metrics, status page). */
