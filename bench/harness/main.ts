@@ -28,7 +28,7 @@ interface Stage {
 const ingestTimes = { stepSeconds: quick ? 2 : 5, latencySeconds: quick ? 2 : 6, profileSeconds: quick ? 2 : 5 };
 
 const STAGES: Stage[] = [
-  { name: 'physical', needsRuntime: false, run: (context) => benchPhysical(context, { seconds: quick ? 0.5 : 3 }) },
+  { name: 'physical', needsRuntime: false, run: (context) => benchPhysical(context, { seconds: quick ? 0.5 : 2 }) },
   { name: 'ingest-sqlite', needsRuntime: true, run: (context) => benchIngest(context, 'sqlite', ingestTimes) },
   { name: 'ingest-redis', needsRuntime: true, run: (context) => benchIngest(context, 'redis', ingestTimes) },
   { name: 'n8n', needsRuntime: false, run: (context) => benchN8n(context, { stepSeconds: quick ? 3 : 5 }) },
