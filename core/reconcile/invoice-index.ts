@@ -85,6 +85,8 @@ export class InvoiceIndex {
   private readonly byReference = new Map<string, Bucket>();
   /** Distinct normalized lengths of invoice numbers, to look for them inside longer references. */
   readonly referenceLengths: number[];
+  /** Hashes of the byReference keys (built on first use), see withReferenceInside. */
+  private referenceFilter: Int32Array | undefined;
   /**
    * Per currency, then customer: the block for scans, by due date. Nested maps, so neither
    * indexing nor a look-up builds a combined key string.
@@ -149,6 +151,30 @@ export class InvoiceIndex {
     return bucketList(this.byReference, normalized);
   }
 
+  /**
+   * The invoices whose normalized reference occurs inside a longer one ("TRANSFERFOR0042..."),
+   * for each length invoice numbers have. A window is cut out and looked up only when its
+   * rolling hash is in the filter of indexed references; most are not, so most windows cost
+   * neither a string nor a map miss.
+   */
+  withReferenceInside(normalized: string): Set<InvoiceState> {
+    const found = new Set<InvoiceState>();
+    const filter = this.referenceFilter ??= hashFilter(this.byReference.keys(), this.byReference.size);
+    for (const length of this.referenceLengths) {
+      if (length >= normalized.length) continue;
+      const outgoing = power(length - 1);
+      let hash = windowHash(normalized, 0, length);
+      for (let start = 0; ; start += 1) {
+        if (filterHas(filter, hash)) {
+          for (const state of bucketList(this.byReference, normalized.slice(start, start + length))) found.add(state);
+        }
+        if (start + length >= normalized.length) break;
+        hash = (Math.imul(hash - Math.imul(normalized.charCodeAt(start), outgoing), HASH_BASE) + normalized.charCodeAt(start + length)) | 0;
+      }
+    }
+    return found;
+  }
+
   /** The customer's invoices in this currency that still have something due, by due date. */
   openForCustomer(currency: string, customerId: string): InvoiceState[] {
     return (this.byCustomer.get(currency)?.get(customerId)?.states ?? []).filter((state) => state.remaining.minor > 0);
@@ -202,6 +228,45 @@ function normalizedForms(value: string, prefixes: readonly string[], minContains
   if (whole === '') return [];
   const stripped = stripPrefix(whole, prefixes);
   return stripped === whole || stripped.length >= minContainsLength ? [stripped] : [stripped, whole];
+}
+
+/** Polynomial string hash, mod 2^32, so that a window's hash can roll one character on. */
+const HASH_BASE = 0x01000193;
+
+function power(exponent: number): number {
+  let result = 1;
+  for (let i = 0; i < exponent; i += 1) result = Math.imul(result, HASH_BASE);
+  return result;
+}
+
+function windowHash(value: string, start: number, length: number): number {
+  let hash = 0;
+  for (let i = start; i < start + length; i += 1) hash = (Math.imul(hash, HASH_BASE) + value.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** A one-hash Bloom filter: 16 bits per key, so about one window in sixteen is looked up in vain. */
+function hashFilter(keys: Iterable<string>, count: number): Int32Array {
+  let bits = 1024;
+  while (bits < count * 16) bits *= 2;
+  const filter = new Int32Array(bits / 32);
+  for (const key of keys) {
+    const bit = filterBit(filter, windowHash(key, 0, key.length));
+    filter[bit >>> 5] |= 1 << (bit & 31);
+  }
+  return filter;
+}
+
+/** Spreads the hash over the filter's bits (the low bits of a polynomial hash are weak). */
+function filterBit(filter: Int32Array, hash: number): number {
+  let mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+  mixed ^= mixed >>> 16;
+  return mixed & (filter.length * 32 - 1);
+}
+
+function filterHas(filter: Int32Array, hash: number): boolean {
+  const bit = filterBit(filter, hash);
+  return (filter[bit >>> 5] & (1 << (bit & 31))) !== 0;
 }
 
 /** Earliest due date first (undated last), then input order. */

@@ -103,27 +103,34 @@ function identified(tier: Tier, scored: Scored[], payment: Payment, how: string)
   return { kind: 'invoices', tier, invoices: top, reason: `${how} names invoice ${label(state)}` };
 }
 
-const identityScore = (state: InvoiceState, payment: Payment, ...rest: number[]): Scored => ({
+const identityScore = (state: InvoiceState, payment: Payment): Scored => ({
   state,
-  score: [currencyScore(state, payment), ...rest, customerScore(state, payment)],
+  score: [currencyScore(state, payment), customerScore(state, payment)],
 });
 
+/** A key the payment carries, looked up exactly; `how` is only put into words for a hit. */
+function keyMatch(index: InvoiceIndex, payment: Payment, key: string, how: () => string): Match | undefined {
+  const found = index.withKey(key);
+  if (found.length === 0) return undefined;
+  return identified('provider_key', found.map((state) => identityScore(state, payment)), payment, `${how()} (${key})`);
+}
+
 function providerKey({ index, options }: LadderContext, payment: Payment): Match | undefined {
-  const keys: Array<[string, string]> = [];
-  if (payment.invoiceId) keys.push(['the invoice id in the event', payment.invoiceId]);
-  for (const key of options.metadataKeys) {
-    const value = payment.metadata?.[key];
-    if (value) keys.push([`metadata "${key}"`, value]);
+  if (payment.invoiceId) {
+    const match = keyMatch(index, payment, payment.invoiceId, () => 'the invoice id in the event');
+    if (match) return match;
   }
-  for (const [how, key] of keys) {
-    const scored = index.withKey(key).map((state) => identityScore(state, payment));
-    const match = identified('provider_key', scored, payment, `${how} (${key})`);
+  if (!payment.metadata) return undefined;
+  for (const key of options.metadataKeys) {
+    const value = payment.metadata[key];
+    if (!value) continue;
+    const match = keyMatch(index, payment, value, () => `metadata "${key}"`);
     if (match) return match;
   }
   return undefined;
 }
 
-function referenceExact({ index, prefixes }: LadderContext, payment: Payment, reference: string): Match | undefined {
+function referenceExact({ index, prefixes }: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
   const parts = splitReferenceList(reference);
   if (parts.length > 1) {
     const found = parts.map((part) => best(index.withReference(normalizeReference(part, prefixes)).map((s) => identityScore(s, payment))));
@@ -133,20 +140,12 @@ function referenceExact({ index, prefixes }: LadderContext, payment: Payment, re
       return { kind: 'invoices', tier: 'reference_exact', invoices: states.sort(byDueDate), reason: `the reference lists invoices ${labels(states)}` };
     }
   }
-  const normalized = normalizeReference(reference, prefixes);
   const scored = [...index.withReference(normalized), ...index.withKey(reference)].map((state) => identityScore(state, payment));
   return identified('reference_exact', scored, payment, `the reference "${reference}"`);
 }
 
-function referenceContains({ index, options, prefixes }: LadderContext, payment: Payment, reference: string): Match | undefined {
-  const normalized = normalizeReference(reference, prefixes);
-  const found = new Set<InvoiceState>();
-  for (const length of index.referenceLengths) {
-    if (length >= normalized.length) continue;
-    for (let start = 0; start + length <= normalized.length; start += 1) {
-      for (const state of index.withReference(normalized.slice(start, start + length))) found.add(state);
-    }
-  }
+function referenceContains({ index, options }: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
+  const found = index.withReferenceInside(normalized);
   if (found.size === 0) return undefined;
   const scored = [...found].map((state) => identityScore(state, payment));
   const top = best(scored);
@@ -167,9 +166,8 @@ function fuzzyBlock({ index, options }: LadderContext, payment: Payment): Invoic
   return block.slice(0, options.maxScanCandidates);
 }
 
-function referenceFuzzy(context: LadderContext, payment: Payment, reference: string): Match | undefined {
-  const { options, prefixes } = context;
-  const normalized = normalizeReference(reference, prefixes);
+function referenceFuzzy(context: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
+  const { options } = context;
   if (normalized.length < options.minContainsLength) return undefined;
   const scored: Scored[] = [];
   for (const state of fuzzyBlock(context, payment)) {
@@ -177,7 +175,7 @@ function referenceFuzzy(context: LadderContext, payment: Payment, reference: str
       const limit = editLimit(normalized, candidate, options.maxEditRatio);
       if (limit < 1) continue;
       const distance = boundedEditDistance(normalized, candidate, limit);
-      if (distance <= limit) scored.push(identityScore(state, payment, distance));
+      if (distance <= limit) scored.push({ state, score: [currencyScore(state, payment), distance, customerScore(state, payment)] });
     }
   }
   return identified('reference_fuzzy', scored, payment, `the reference "${reference}" is within ${Math.round(options.maxEditRatio * 100)}% edits of the number of`);
@@ -272,11 +270,19 @@ function customerSingleOpen(context: LadderContext, payment: Payment): Match | u
   return { kind: 'invoices', tier: 'customer_single_open', invoices: window, reason: `invoice ${label(window[0])} is the only open invoice of customer ${payment.customerId} in ${payment.amount.currency}` };
 }
 
+/** The reference rungs, given the reference trimmed and normalized once for all three. */
+function byReference(context: LadderContext, payment: Payment, reference: string): Match | undefined {
+  const normalized = normalizeReference(reference, context.prefixes);
+  return referenceExact(context, payment, reference, normalized)
+    ?? referenceContains(context, payment, reference, normalized)
+    ?? referenceFuzzy(context, payment, reference, normalized);
+}
+
 /** Runs the ladder for one payment: the first rung that finds candidates decides. */
 export function findMatch(context: LadderContext, payment: Payment): Match {
   const reference = payment.reference?.trim();
   const match = providerKey(context, payment)
-    ?? (reference ? referenceExact(context, payment, reference) ?? referenceContains(context, payment, reference) ?? referenceFuzzy(context, payment, reference) : undefined)
+    ?? (reference ? byReference(context, payment, reference) : undefined)
     ?? amountCustomerDate(context, payment)
     ?? tolerance(context, payment)
     ?? groupSubset(context, payment)

@@ -20,9 +20,13 @@ const summary = (state: InvoiceState): CandidateSummary => ({
   remaining: state.remaining,
 });
 
-/** The common part of every result that applies nothing. */
-const unapplied = (payment: Payment): Pick<ReconcileResult, 'paymentId' | 'payment' | 'allocations' | 'unapplied'> =>
-  ({ paymentId: payment.id, payment: payment.amount, allocations: [], unapplied: payment.amount });
+/** A result that applies nothing (a literal, not spreads: it is built for every such payment). */
+function unapplied(payment: Payment, outcome: 'unmatched' | 'duplicate', reason: string, duplicateOf?: ReconcileResult['duplicateOf']): ReconcileResult {
+  const { id: paymentId, amount } = payment;
+  return duplicateOf === undefined
+    ? { paymentId, payment: amount, allocations: [], unapplied: amount, outcome, reason }
+    : { paymentId, payment: amount, allocations: [], unapplied: amount, outcome, duplicateOf, reason };
+}
 
 export class Reconciler {
   private readonly context: LadderContext;
@@ -40,11 +44,11 @@ export class Reconciler {
   reconcile(payment: Payment): ReconcileResult {
     const duplicateOf = this.seenEarlier.has(payment.id) ? 'earlier run' : this.seenInBatch.has(payment.id) ? 'this batch' : undefined;
     if (duplicateOf) {
-      return { ...unapplied(payment), outcome: 'duplicate', duplicateOf, reason: `payment ${payment.id} was already processed in ${duplicateOf}` };
+      return unapplied(payment, 'duplicate', `payment ${payment.id} was already processed in ${duplicateOf}`, duplicateOf);
     }
     this.seenInBatch.add(payment.id);
     if (payment.amount.minor <= 0) {
-      return { ...unapplied(payment), outcome: 'unmatched', reason: 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)' };
+      return unapplied(payment, 'unmatched', 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)');
     }
 
     const match = findMatch(this.context, payment);
@@ -53,9 +57,12 @@ export class Reconciler {
         return settle(this.context.index, this.context.options, payment, match.invoices, match.tier, match.reason);
       case 'ambiguous':
       case 'currency_mismatch':
-        return { ...unapplied(payment), outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary) };
+        return {
+          paymentId: payment.id, payment: payment.amount, allocations: [], unapplied: payment.amount,
+          outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary),
+        };
       case 'none':
-        return { ...unapplied(payment), outcome: 'unmatched', reason: match.reason };
+        return unapplied(payment, 'unmatched', match.reason);
     }
   }
 }

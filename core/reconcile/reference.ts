@@ -39,6 +39,8 @@ export function preparePrefixes(prefixes: readonly string[]): string[] {
 
 /** The parts of a reference that lists several invoices, or [] when it names one. */
 export function splitReferenceList(value: string): string[] {
+  // Most references name one invoice: test before splitting, so they cost no arrays.
+  if (!LIST_SEPARATORS.test(value)) return [];
   const parts = value.split(LIST_SEPARATORS).map((part) => part.trim()).filter((part) => part !== '');
   return parts.length > 1 ? parts : [];
 }
