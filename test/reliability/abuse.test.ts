@@ -165,8 +165,13 @@ describe('a flood from one address', () => {
     const seconds = (Date.now() - floodStarted) / 1000;
     const limited = flooded.filter((status) => status === 429).length;
     const passed = flooded.filter((status) => status === 200).length;
-    process.stdout.write(`flood: 300 requests from one address in ${seconds.toFixed(1)} s: ${limited} answered 429, ${passed} 200; other address 10/10 200\n`);
-    expect(flooded.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    // On a loaded machine some of 300 simultaneous connections are not read within the 2 s
+    // request timeout: those are cut with 408, the slow-client guard, which is fine too.
+    const timedOut = flooded.filter((status) => status === 408).length;
+    process.stdout.write(
+      `flood: 300 requests from one address in ${seconds.toFixed(1)} s: ${limited} answered 429, ${passed} 200, ${timedOut} 408; other address 10/10 200\n`,
+    );
+    expect(flooded.filter((status) => status !== 200 && status !== 429 && status !== 408)).toEqual([]);
     // No more got through than the bucket allows: the burst plus the refill over the flood's duration.
     expect(passed).toBeLessThanOrEqual(Math.ceil(PER_ADDRESS_PER_SECOND + PER_ADDRESS_PER_SECOND * seconds));
     expect(limited).toBeGreaterThan(0);
