@@ -14,7 +14,9 @@ import type { OpenInvoice } from './types';
  * its fields from the start (a million of them live through the run).
  */
 export class InvoiceState {
-  /** The customer's block, kept here so settling never looks it up again. */
+  /** The normalized number (or id, without a number), for the reference rungs; set with that index. */
+  references: readonly string[] = NONE_TEXT;
+  /** The customer's block, kept here so settling never looks it up again; set with that index. */
   block: CustomerBlock | undefined = undefined;
 
   constructor(
@@ -23,10 +25,10 @@ export class InvoiceState {
     readonly order: number,
     public paid: MoneyAmount,
     public remaining: MoneyAmount,
-    /** The normalized number (or id, without a number), for the reference rungs. */
-    readonly references: string[],
   ) {}
 }
+
+const NONE_TEXT: readonly string[] = [];
 
 /**
  * A map value holding one state, or several once keys collide. Most keys (ids, numbers,
@@ -42,17 +44,6 @@ function bucketAdd<K>(map: Map<K, Bucket>, key: K, state: InvoiceState): void {
   else map.set(key, [found, state]);
 }
 
-function bucketRemove<K>(map: Map<K, Bucket>, key: K, state: InvoiceState): void {
-  const found = map.get(key);
-  if (found === state) {
-    map.delete(key);
-  } else if (Array.isArray(found)) {
-    const rest = found.filter((entry) => entry !== state);
-    if (rest.length === 1) map.set(key, rest[0]);
-    else map.set(key, rest);
-  }
-}
-
 const NONE: readonly InvoiceState[] = [];
 
 /** The states under a key; callers only read the list. */
@@ -62,10 +53,31 @@ function bucketList<K>(map: Map<K, Bucket> | undefined, key: K): readonly Invoic
   return Array.isArray(found) ? found : [found];
 }
 
+/**
+ * Open invoices by the exact amount still due. Amounts due only go down, so instead of moving
+ * an invoice on every payment it is filed again under each new amount a partial payment leaves,
+ * and a look-up keeps those still due that amount: settling in full costs no map operation.
+ */
+class AmountIndex {
+  private readonly byMinor = new Map<number, Bucket>();
+
+  /** Files the state under its current amount due (nothing when settled). */
+  add(state: InvoiceState): void {
+    if (state.remaining.minor > 0) bucketAdd(this.byMinor, state.remaining.minor, state);
+  }
+
+  with(minor: number): readonly InvoiceState[] {
+    const found = this.byMinor.get(minor);
+    if (found === undefined) return NONE;
+    if (!Array.isArray(found)) return found.remaining.minor === minor ? [found] : NONE;
+    return found.filter((state) => state.remaining.minor === minor);
+  }
+}
+
 /** A customer's invoices in one currency; large customers also get an amount index. */
 interface CustomerBlock {
   states: InvoiceState[];
-  byAmount?: Map<number, Bucket>;
+  byAmount?: AmountIndex;
 }
 
 /** Up to this many invoices a customer's block is scanned; beyond it, it is indexed by amount. */
@@ -78,77 +90,55 @@ export class ReconcileInputError extends Error {
   }
 }
 
+/**
+ * The reference, customer and amount indexes are built the first time a rung needs them, from
+ * the invoices as they stand then: a batch that only ever matches by invoice id (a Stripe
+ * feed) never pays for them.
+ */
 export class InvoiceIndex {
-  /** Exact id and number, as the gateway or metadata would carry them. */
-  private readonly byKey = new Map<string, Bucket>();
-  /** Normalized number (or id, for invoices without one). */
-  private readonly byReference = new Map<string, Bucket>();
-  /** Distinct normalized lengths of invoice numbers, to look for them inside longer references. */
-  readonly referenceLengths: number[];
-  /** Hashes of the byReference keys (built on first use), see withReferenceInside. */
-  private referenceFilter: Int32Array | undefined;
-  /**
-   * Per currency, then customer: the block for scans, by due date. Nested maps, so neither
-   * indexing nor a look-up builds a combined key string.
-   */
-  private readonly byCustomer = new Map<string, Map<string, CustomerBlock>>();
+  private readonly states: InvoiceState[];
+  /** Exact id and number, as the gateway or metadata would carry them (ids are unique). */
+  private readonly byId = new Map<string, InvoiceState>();
+  private readonly byNumber = new Map<string, Bucket>();
+  private references?: ReferenceIndex;
+  /** Hashes of the normalized references (built on first use), see withReferenceInside. */
+  private referenceFilter?: Int32Array;
+  /** Per currency, then customer: the block for scans, by due date (no combined key strings). */
+  private byCustomer?: Map<string, Map<string, CustomerBlock>>;
   /** Open invoices per currency by the exact amount still due (fuzzy block when the customer is unknown). */
-  private readonly byAmount = new Map<string, Map<number, Bucket>>();
+  private byAmount?: Map<string, AmountIndex>;
 
-  constructor(invoices: readonly OpenInvoice[], prefixes: readonly string[], minContainsLength: number) {
-    const lengths = new Set<number>();
-    invoices.forEach((invoice, order) => {
-      if (bucketList(this.byKey, invoice.id).some((state) => state.invoice.id === invoice.id)) {
-        throw new ReconcileInputError(`invoice ${invoice.id} appears twice in the open invoices`);
-      }
+  constructor(invoices: readonly OpenInvoice[], private readonly prefixes: readonly string[], private readonly minContainsLength: number) {
+    this.states = invoices.map((invoice, order) => {
+      if (this.byId.has(invoice.id)) throw new ReconcileInputError(`invoice ${invoice.id} appears twice in the open invoices`);
       const paid = invoice.amountPaid;
       const owed = subtract(invoice.amountDue, paid);
       const remaining = owed.minor > 0 ? owed : { minor: 0, currency: owed.currency };
+      const state = new InvoiceState(invoice, order, paid, remaining);
+      this.byId.set(invoice.id, state);
       const number = invoice.number?.trim();
-      const numberForms = number ? normalizedForms(number, prefixes, minContainsLength) : [];
-      // People quote the number; the id is normalized only for invoices that have none (an exact
-      // id in a reference is still found through byKey).
-      const references = numberForms.length > 0 ? numberForms : normalizedForms(invoice.id, prefixes, minContainsLength);
-      const state = new InvoiceState(invoice, order, paid, remaining, references);
-      bucketAdd(this.byKey, invoice.id, state);
-      if (number && number !== invoice.id) bucketAdd(this.byKey, number, state);
-      for (const reference of references) bucketAdd(this.byReference, reference, state);
-      // Only invoice numbers are looked for inside memos: people type numbers, not internal ids.
-      for (const form of numberForms) if (form.length >= minContainsLength) lengths.add(form.length);
-      if (invoice.customerId) {
-        let customers = this.byCustomer.get(remaining.currency);
-        if (customers === undefined) {
-          customers = new Map();
-          this.byCustomer.set(remaining.currency, customers);
-        }
-        let block = customers.get(invoice.customerId);
-        if (block === undefined) {
-          block = { states: [] };
-          customers.set(invoice.customerId, block);
-        }
-        block.states.push(state);
-        state.block = block;
-      }
-      this.indexAmount(state);
+      if (number && number !== invoice.id) bucketAdd(this.byNumber, number, state);
+      return state;
     });
-    for (const customers of this.byCustomer.values()) {
-      for (const block of customers.values()) {
-        block.states.sort(byDueDate);
-        if (block.states.length > SCAN_LIMIT) {
-          block.byAmount = new Map();
-          for (const state of block.states) if (state.remaining.minor > 0) bucketAdd(block.byAmount, state.remaining.minor, state);
-        }
-      }
-    }
-    this.referenceLengths = [...lengths].sort((a, b) => b - a);
   }
 
+  /** The invoice with this id and those with this number (one key can be both). */
   withKey(key: string): readonly InvoiceState[] {
-    return bucketList(this.byKey, key.trim());
+    const trimmed = key.trim();
+    const byId = this.byId.get(trimmed);
+    const byNumber = bucketList(this.byNumber, trimmed);
+    if (byId === undefined) return byNumber;
+    return byNumber.length === 0 ? [byId] : [byId, ...byNumber];
   }
 
   withReference(normalized: string): readonly InvoiceState[] {
-    return bucketList(this.byReference, normalized);
+    return bucketList(this.referenceIndex().byReference, normalized);
+  }
+
+  /** The normalized number (or id) forms of one invoice, for fuzzy comparison. */
+  referencesOf(state: InvoiceState): readonly string[] {
+    this.referenceIndex();
+    return state.references;
   }
 
   /**
@@ -158,15 +148,16 @@ export class InvoiceIndex {
    * neither a string nor a map miss.
    */
   withReferenceInside(normalized: string): Set<InvoiceState> {
+    const { byReference, lengths } = this.referenceIndex();
     const found = new Set<InvoiceState>();
-    const filter = this.referenceFilter ??= hashFilter(this.byReference.keys(), this.byReference.size);
-    for (const length of this.referenceLengths) {
+    const filter = this.referenceFilter ??= hashFilter(byReference.keys(), byReference.size);
+    for (const length of lengths) {
       if (length >= normalized.length) continue;
       const outgoing = power(length - 1);
       let hash = windowHash(normalized, 0, length);
       for (let start = 0; ; start += 1) {
         if (filterHas(filter, hash)) {
-          for (const state of bucketList(this.byReference, normalized.slice(start, start + length))) found.add(state);
+          for (const state of bucketList(byReference, normalized.slice(start, start + length))) found.add(state);
         }
         if (start + length >= normalized.length) break;
         hash = (Math.imul(hash - Math.imul(normalized.charCodeAt(start), outgoing), HASH_BASE) + normalized.charCodeAt(start + length)) | 0;
@@ -177,45 +168,105 @@ export class InvoiceIndex {
 
   /** The customer's invoices in this currency that still have something due, by due date. */
   openForCustomer(currency: string, customerId: string): InvoiceState[] {
-    return (this.byCustomer.get(currency)?.get(customerId)?.states ?? []).filter((state) => state.remaining.minor > 0);
+    return (this.customerIndex().get(currency)?.get(customerId)?.states ?? []).filter((state) => state.remaining.minor > 0);
   }
 
   withCustomerAmount(amount: MoneyAmount, customerId: string): readonly InvoiceState[] {
-    const block = this.byCustomer.get(amount.currency)?.get(customerId);
+    const block = this.customerIndex().get(amount.currency)?.get(customerId);
     if (block === undefined || amount.minor <= 0) return [];
-    if (block.byAmount) return bucketList(block.byAmount, amount.minor);
+    if (block.byAmount) return block.byAmount.with(amount.minor);
     return block.states.filter((state) => state.remaining.minor === amount.minor);
   }
 
   withAmount(amount: MoneyAmount): readonly InvoiceState[] {
-    return bucketList(this.byAmount.get(amount.currency), amount.minor);
+    return this.amountIndex().get(amount.currency)?.with(amount.minor) ?? NONE;
   }
 
-  /** Records a payment on the invoice and moves it in the amount indexes. */
+  /** Records a payment on the invoice; a new amount still due is filed in the amount indexes. */
   settle(state: InvoiceState, paid: MoneyAmount, remaining: MoneyAmount): void {
-    this.unindexAmount(state);
+    const before = state.remaining.minor;
     state.paid = paid;
     state.remaining = remaining.minor > 0 ? remaining : { minor: 0, currency: remaining.currency };
-    this.indexAmount(state);
+    if (state.remaining.minor === before) return;
+    this.byAmount?.get(state.remaining.currency)?.add(state);
+    state.block?.byAmount?.add(state);
   }
 
-  private indexAmount(state: InvoiceState): void {
-    if (state.remaining.minor <= 0) return;
-    let byAmount = this.byAmount.get(state.remaining.currency);
-    if (byAmount === undefined) {
-      byAmount = new Map();
-      this.byAmount.set(state.remaining.currency, byAmount);
+  private referenceIndex(): ReferenceIndex {
+    if (this.references) return this.references;
+    const byReference = new Map<string, Bucket>();
+    const lengths = new Set<number>();
+    const { prefixes, minContainsLength } = this;
+    for (const state of this.states) {
+      const { invoice } = state;
+      const number = invoice.number?.trim();
+      const numberForms = number ? normalizedForms(number, prefixes, minContainsLength) : [];
+      // People quote the number; the id is normalized only for invoices that have none (an exact
+      // id in a reference is still found through withKey).
+      state.references = numberForms.length > 0 ? numberForms : normalizedForms(invoice.id, prefixes, minContainsLength);
+      for (const reference of state.references) bucketAdd(byReference, reference, state);
+      // Only invoice numbers are looked for inside memos: people type numbers, not internal ids.
+      for (const form of numberForms) if (form.length >= minContainsLength) lengths.add(form.length);
     }
-    bucketAdd(byAmount, state.remaining.minor, state);
-    if (state.block?.byAmount) bucketAdd(state.block.byAmount, state.remaining.minor, state);
+    this.references = { byReference, lengths: [...lengths].sort((a, b) => b - a) };
+    return this.references;
   }
 
-  private unindexAmount(state: InvoiceState): void {
-    if (state.remaining.minor <= 0) return;
-    const byAmount = this.byAmount.get(state.remaining.currency);
-    if (byAmount) bucketRemove(byAmount, state.remaining.minor, state);
-    if (state.block?.byAmount) bucketRemove(state.block.byAmount, state.remaining.minor, state);
+  private customerIndex(): Map<string, Map<string, CustomerBlock>> {
+    if (this.byCustomer) return this.byCustomer;
+    const byCustomer = new Map<string, Map<string, CustomerBlock>>();
+    for (const state of this.states) {
+      const { customerId } = state.invoice;
+      if (!customerId) continue;
+      let customers = byCustomer.get(state.remaining.currency);
+      if (customers === undefined) {
+        customers = new Map();
+        byCustomer.set(state.remaining.currency, customers);
+      }
+      let block = customers.get(customerId);
+      if (block === undefined) {
+        block = { states: [] };
+        customers.set(customerId, block);
+      }
+      block.states.push(state);
+      state.block = block;
+    }
+    for (const customers of byCustomer.values()) {
+      for (const block of customers.values()) {
+        block.states.sort(byDueDate);
+        if (block.states.length > SCAN_LIMIT) {
+          const byAmount = new AmountIndex();
+          for (const state of block.states) byAmount.add(state);
+          block.byAmount = byAmount;
+        }
+      }
+    }
+    this.byCustomer = byCustomer;
+    return byCustomer;
   }
+
+  private amountIndex(): Map<string, AmountIndex> {
+    if (this.byAmount) return this.byAmount;
+    const byAmount = new Map<string, AmountIndex>();
+    for (const state of this.states) {
+      if (state.remaining.minor <= 0) continue;
+      let index = byAmount.get(state.remaining.currency);
+      if (index === undefined) {
+        index = new AmountIndex();
+        byAmount.set(state.remaining.currency, index);
+      }
+      index.add(state);
+    }
+    this.byAmount = byAmount;
+    return byAmount;
+  }
+}
+
+/** Normalized number (or id, for invoices without one), and the lengths numbers have. */
+interface ReferenceIndex {
+  byReference: Map<string, Bucket>;
+  /** Distinct normalized lengths of invoice numbers, to look for them inside longer references. */
+  lengths: number[];
 }
 
 /**

@@ -167,11 +167,11 @@ function fuzzyBlock({ index, options }: LadderContext, payment: Payment): Invoic
 }
 
 function referenceFuzzy(context: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
-  const { options } = context;
+  const { index, options } = context;
   if (normalized.length < options.minContainsLength) return undefined;
   const scored: Scored[] = [];
   for (const state of fuzzyBlock(context, payment)) {
-    for (const candidate of state.references) {
+    for (const candidate of index.referencesOf(state)) {
       const limit = editLimit(normalized, candidate, options.maxEditRatio);
       if (limit < 1) continue;
       const distance = boundedEditDistance(normalized, candidate, limit);
