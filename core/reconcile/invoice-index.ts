@@ -186,7 +186,7 @@ export class InvoiceIndex {
   settle(state: InvoiceState, paid: MoneyAmount, remaining: MoneyAmount): void {
     const before = state.remaining.minor;
     state.paid = paid;
-    state.remaining = remaining.minor > 0 ? remaining : { minor: 0, currency: remaining.currency };
+    state.remaining = remaining.minor >= 0 ? remaining : { minor: 0, currency: remaining.currency };
     if (state.remaining.minor === before) return;
     this.byAmount?.get(state.remaining.currency)?.add(state);
     state.block?.byAmount?.add(state);

@@ -140,7 +140,10 @@ function referenceExact({ index, prefixes }: LadderContext, payment: Payment, re
       return { kind: 'invoices', tier: 'reference_exact', invoices: states.sort(byDueDate), reason: `the reference lists invoices ${labels(states)}` };
     }
   }
-  const scored = [...index.withReference(normalized), ...index.withKey(reference)].map((state) => identityScore(state, payment));
+  const byNumber = index.withReference(normalized);
+  const byKey = index.withKey(reference);
+  const candidates = byKey.length === 0 ? byNumber : byNumber.length === 0 ? byKey : [...byNumber, ...byKey];
+  const scored = candidates.map((state) => identityScore(state, payment));
   return identified('reference_exact', scored, payment, `the reference "${reference}"`);
 }
 
