@@ -25,14 +25,14 @@ interface Stage {
   run: (context: BenchContext) => Promise<unknown>;
 }
 
-const ingestTimes = { stepSeconds: quick ? 2 : 5, latencySeconds: quick ? 2 : 6, profileSeconds: quick ? 2 : 5 };
+const ingestTimes = { stepSeconds: quick ? 2 : 5, latencySeconds: quick ? 2 : 5, profileSeconds: quick ? 2 : 5 };
 
 const STAGES: Stage[] = [
   { name: 'physical', needsRuntime: false, run: (context) => benchPhysical(context, { seconds: quick ? 0.5 : 2 }) },
   { name: 'ingest-sqlite', needsRuntime: true, run: (context) => benchIngest(context, 'sqlite', ingestTimes) },
   { name: 'ingest-redis', needsRuntime: true, run: (context) => benchIngest(context, 'redis', ingestTimes) },
   { name: 'n8n', needsRuntime: false, run: (context) => benchN8n(context, { stepSeconds: quick ? 3 : 5 }) },
-  { name: 'delivery', needsRuntime: true, run: (context) => benchDelivery(context, { backlog: quick ? 10_000 : 100_000, workers: [1, 2, 4], drainSeconds: quick ? 20 : 45 }) },
+  { name: 'delivery', needsRuntime: true, run: (context) => benchDelivery(context, { backlog: quick ? 10_000 : 100_000, workers: [1, 2, 4], drainSeconds: quick ? 20 : 30 }) },
   { name: 'memory', needsRuntime: true, run: (context) => benchMemory(context, { backlog: quick ? 50_000 : 1_000_000, sampleSeconds: quick ? 5 : 12, fillSeconds: quick ? 30 : 240 }) },
   { name: 'reconcile', needsRuntime: false, run: (context) => benchReconcile(context, { sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] }) },
 ];
