@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -8,7 +8,9 @@ const REPO = resolve(__dirname, '..', '..', '..');
 /** Builds the node package and packs it the way it is published; returns the tarball's path. */
 export function packNodePackage(): string {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-  const destination = mkdtempSync(join(tmpdir(), 'pw-e2e-pack-'));
+  // One folder, overwritten by each run (suites run one at a time), so runs leave nothing behind.
+  const destination = join(tmpdir(), 'pw-e2e-pack');
+  mkdirSync(destination, { recursive: true });
   const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
     cwd: REPO,
     encoding: 'utf8',
