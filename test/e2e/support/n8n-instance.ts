@@ -70,7 +70,8 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
   };
   const cli = async (...args: string[]) => {
     try {
-      await run(bin, args, { env, timeout: CLI_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+      // SIGKILL on timeout: a hung n8n CLI may ignore SIGTERM and outlive the test run.
+      await run(bin, args, { env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
     } catch (error) {
       const failed = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`n8n ${args.join(' ')} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
