@@ -87,7 +87,17 @@ export function toleranceFor(remaining: MoneyAmount, options: ReconcileOptions):
 /** An identifying rung (key or reference) that found candidates: match, mismatch or ambiguity. */
 function identified(tier: Tier, scored: Scored[], payment: Payment, how: string): Match | undefined {
   if (scored.length === 0) return undefined;
-  const top = best(scored);
+  return named(tier, best(scored), payment, how);
+}
+
+/** identified() for candidates scored by currency and customer; a single one needs no scores. */
+function identifiedStates(tier: Tier, states: readonly InvoiceState[], payment: Payment, how: string): Match | undefined {
+  if (states.length === 1) return named(tier, [states[0]], payment, how);
+  return identified(tier, states.map((state) => identityScore(state, payment)), payment, how);
+}
+
+/** The best candidates of an identifying rung as a match, a currency mismatch or an ambiguity. */
+function named(tier: Tier, top: InvoiceState[], payment: Payment, how: string): Match {
   if (top.length > 1) {
     return { kind: 'ambiguous', tier, candidates: top, reason: `${how} fits ${top.length} invoices equally: ${labels(top)}` };
   }
@@ -108,23 +118,24 @@ const identityScore = (state: InvoiceState, payment: Payment): Scored => ({
   score: [currencyScore(state, payment), customerScore(state, payment)],
 });
 
-/** A key the payment carries, looked up exactly; `how` is only put into words for a hit. */
-function keyMatch(index: InvoiceIndex, payment: Payment, key: string, how: () => string): Match | undefined {
+/** A key the payment carries (the gateway's invoice id, or a metadata value), looked up exactly. */
+function keyMatch(index: InvoiceIndex, payment: Payment, key: string, metadataKey?: string): Match | undefined {
   const found = index.withKey(key);
   if (found.length === 0) return undefined;
-  return identified('provider_key', found.map((state) => identityScore(state, payment)), payment, `${how()} (${key})`);
+  const how = metadataKey === undefined ? 'the invoice id in the event' : `metadata "${metadataKey}"`;
+  return identifiedStates('provider_key', found, payment, `${how} (${key})`);
 }
 
 function providerKey({ index, options }: LadderContext, payment: Payment): Match | undefined {
   if (payment.invoiceId) {
-    const match = keyMatch(index, payment, payment.invoiceId, () => 'the invoice id in the event');
+    const match = keyMatch(index, payment, payment.invoiceId);
     if (match) return match;
   }
   if (!payment.metadata) return undefined;
   for (const key of options.metadataKeys) {
     const value = payment.metadata[key];
     if (!value) continue;
-    const match = keyMatch(index, payment, value, () => `metadata "${key}"`);
+    const match = keyMatch(index, payment, value, key);
     if (match) return match;
   }
   return undefined;
@@ -143,8 +154,7 @@ function referenceExact({ index, prefixes }: LadderContext, payment: Payment, re
   const byNumber = index.withReference(normalized);
   const byKey = index.withKey(reference);
   const candidates = byKey.length === 0 ? byNumber : byNumber.length === 0 ? byKey : [...byNumber, ...byKey];
-  const scored = candidates.map((state) => identityScore(state, payment));
-  return identified('reference_exact', scored, payment, `the reference "${reference}"`);
+  return identifiedStates('reference_exact', candidates, payment, `the reference "${reference}"`);
 }
 
 function referenceContains({ index, options }: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
