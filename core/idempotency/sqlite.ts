@@ -53,6 +53,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly statements: {
     select: SqliteStatement;
     upsertClaim: SqliteStatement;
+    upsertCompleted: SqliteStatement;
     complete: SqliteStatement;
     release: SqliteStatement;
     purge: SqliteStatement;
@@ -78,6 +79,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
         `INSERT INTO ${table} (key, state, token, result, completed_at, expires_at) VALUES (?, 'claimed', ?, NULL, NULL, ?)
          ON CONFLICT (key) DO UPDATE SET state = 'claimed', token = excluded.token, result = NULL,
            completed_at = NULL, expires_at = excluded.expires_at`,
+      ),
+      upsertCompleted: prepare(
+        `INSERT INTO ${table} (key, state, token, result, completed_at, expires_at) VALUES (?, 'completed', NULL, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET state = 'completed', token = NULL, result = excluded.result,
+           completed_at = excluded.completed_at, expires_at = excluded.expires_at`,
       ),
       complete: prepare(
         `UPDATE ${table} SET state = 'completed', token = NULL, result = ?, completed_at = ?, expires_at = ?
@@ -108,6 +114,20 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     const expiresAt = now + (options.retentionMs ?? DEFAULT_RETENTION_MS);
     const { changes } = this.statements.complete.run(JSON.stringify(result ?? null), now, expiresAt, key, token, now);
     return changes === 1;
+  }
+
+  /**
+   * Records the key completed in one step, without a claim, unless a live record holds it:
+   * `duplicate` when it is already completed, `in_progress` when another caller's claim runs
+   * (that holder completes it). Synchronous and without a transaction of its own, so a caller
+   * can record the key in the same transaction as the work it guards (the runtime's group commit).
+   */
+  recordCompletedSync(key: string, result: unknown, options: CompleteOptions = {}): 'recorded' | 'duplicate' | 'in_progress' {
+    const now = this.now();
+    const row = this.statements.select.get(key, now) as Row | undefined;
+    if (row) return row.state === 'completed' ? 'duplicate' : 'in_progress';
+    this.statements.upsertCompleted.run(key, JSON.stringify(result ?? null), now, now + (options.retentionMs ?? DEFAULT_RETENTION_MS));
+    return 'recorded';
   }
 
   async release(key: string, token: string): Promise<boolean> {

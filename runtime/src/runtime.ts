@@ -55,6 +55,7 @@ export class Runtime {
     const storage = await openStorage(this.config.storage, {
       destinations: this.config.destinations.map((destination) => destination.name),
       busyTimeoutMs: this.config.limits.storeTimeoutMs,
+      storeTimeoutMs: this.config.limits.storeTimeoutMs,
     });
     this.storage = storage;
     const observability = new Observability({ config: this.config, storage, logger: this.logger, ...this.options.telemetry });

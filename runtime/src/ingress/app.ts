@@ -21,32 +21,12 @@ export interface IngressOptions {
   ready: () => Promise<boolean>;
 }
 
-/** How long a storing request holds the idempotency key before another may store it. */
-const STORE_LEASE_FACTOR = 2;
-
-/**
- * Stores one event unless it is a known duplicate. The event is enqueued before the key is
- * completed: a crash in between leaves a job and an expiring claim, and the gateway's retry
- * then finds the job already queued (enqueueing is idempotent), so nothing is lost or doubled.
- */
-async function store(event: PaymentEvent, source: string, options: IngressOptions): Promise<StoreOutcome> {
+/** Stores one event unless it is a known duplicate; the lane is chosen only for an event not seen before. */
+function store(event: PaymentEvent, source: string, options: IngressOptions): Promise<StoreOutcome> {
   const { storage, config, observer } = options;
-  const claim = await storage.idempotency.claim(event.idempotencyKey, {
-    leaseMs: config.limits.storeTimeoutMs * STORE_LEASE_FACTOR,
-  });
-  if (claim.status === 'duplicate') return 'duplicate';
-  try {
-    const lane = await laneFor(event, storage.riskWindows, config.risk, Date.now(), (assessment) => observer.risk(source, event, assessment));
-    await storage.enqueue(event, destinationsFor(event, config.destinations), lane);
-  } catch (error) {
-    if (claim.status === 'new') await storage.idempotency.release(event.idempotencyKey, claim.token).catch(() => false);
-    throw error;
-  }
-  // `in_progress`: another request is storing the same event; ours is stored too, the holder completes the key.
-  if (claim.status === 'new') {
-    await storage.idempotency.complete(event.idempotencyKey, claim.token, { storedAt: new Date().toISOString() });
-  }
-  return 'accepted';
+  return storage.accept(event, destinationsFor(event, config.destinations), () =>
+    laneFor(event, storage.riskWindows, config.risk, Date.now(), (assessment) => observer.risk(source, event, assessment)),
+  );
 }
 
 /** How often Node checks open connections against the header and request timeouts (its default is 30 s). */

@@ -8,6 +8,8 @@ export interface OpenStorageOptions {
   destinations?: readonly string[];
   /** SQLite: how long a write waits for a lock held elsewhere before failing (then ingress answers 503). */
   busyTimeoutMs?: number;
+  /** How long ingress gives one durable write (Redis: an event's key is held twice that while it is stored). */
+  storeTimeoutMs?: number;
 }
 
 /** Opens the storage a config's `storage` value names: `sqlite:PATH` or `redis://…`. */

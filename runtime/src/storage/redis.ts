@@ -5,7 +5,7 @@ import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
 import { RedisIdempotencyStore } from '../../../core/idempotency/redis';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
 import { RedisInsightsLog } from '../insights/redis-log';
-import { LANES, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
+import { LANES, type AcceptOutcome, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
  * Redis mode: idempotency, dead letters, risk windows and the insights log in Redis (ioredis), deliveries in
@@ -42,7 +42,13 @@ const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
 export interface RedisStorageOptions {
   prefix?: string;
   destinations?: readonly string[];
+  /** How long ingress gives one durable write; an event's key is held twice that while it is stored. */
+  storeTimeoutMs?: number;
 }
+
+const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+/** How long a storing request holds the idempotency key, in store timeouts, before another may store it. */
+const STORE_LEASE_FACTOR = 2;
 
 /** `?prefix=name` on the storage URL namespaces every key; it is not passed on to Redis. */
 function splitPrefix(location: string, fallback: string): { url: string; prefix: string } {
@@ -65,6 +71,7 @@ export class RedisStorage implements RuntimeStorage {
     private readonly url: string,
     private readonly prefix: string,
     private readonly client: Redis,
+    private readonly storeLeaseMs: number,
   ) {
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
     this.deadLetters = new RedisDeadLetterStore({ redis: client, prefix: `${prefix}:dead-letters:` });
@@ -79,7 +86,7 @@ export class RedisStorage implements RuntimeStorage {
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     client.on('error', () => undefined); // reconnection is automatic; readiness reports the outage
     await client.connect();
-    const storage = new RedisStorage(url, prefix, client);
+    const storage = new RedisStorage(url, prefix, client, (options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) * STORE_LEASE_FACTOR);
     for (const destination of options.destinations ?? []) storage.queue(destination);
     return storage;
   }
@@ -120,6 +127,26 @@ export class RedisStorage implements RuntimeStorage {
         removeOnFail: false,
       },
     );
+  }
+
+  /**
+   * Claim, enqueue, complete. The event is enqueued before the key is completed: a crash in
+   * between leaves a job and an expiring claim, and the gateway's retry then finds the job
+   * already queued (enqueueing is idempotent), so nothing is lost or doubled.
+   */
+  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome> {
+    const key = event.idempotencyKey;
+    const claim = await this.idempotency.claim(key, { leaseMs: this.storeLeaseMs });
+    if (claim.status === 'duplicate') return 'duplicate';
+    try {
+      await this.enqueue(event, destinations, await chooseLane());
+    } catch (error) {
+      if (claim.status === 'new') await this.idempotency.release(key, claim.token).catch(() => false);
+      throw error;
+    }
+    // `in_progress`: another request is storing the same event; ours is stored too, the holder completes the key.
+    if (claim.status === 'new') await this.idempotency.complete(key, claim.token, { storedAt: new Date().toISOString() });
+    return 'accepted';
   }
 
   async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {

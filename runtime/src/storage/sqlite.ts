@@ -2,11 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { PaymentEvent } from '../../../core/event';
-import type { IdempotencyStore } from '../../../core/idempotency/types';
 import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
-import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
+import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
  * The embedded default: the queue, the idempotency records and the dead letters in one
@@ -15,12 +14,25 @@ import { LANES, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat
  *
  * A delivery row moves queued → leased → delivered, or back to queued with a later due
  * time. Every transition checks the state it leaves, so a delivery is marked once.
+ *
+ * Ingress writes by group commit: the events accepted while one event-loop turn runs are
+ * stored in one transaction, so they share one fsync, and each is acknowledged only after
+ * that transaction committed.
  */
 const IDLE_POLL_MS = 250;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** Finished deliveries are kept this long for inspection, then pruned (dead letters keep their own copy). */
 const KEEP_FINISHED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/** An event waiting for the next group commit, with the request's promise to settle. */
+interface PendingAccept {
+  event: PaymentEvent;
+  destinations: readonly string[];
+  lane: Lane;
+  resolve: (outcome: AcceptOutcome) => void;
+  reject: (error: unknown) => void;
+}
 
 interface LeasedRow {
   seq: number;
@@ -33,7 +45,7 @@ interface LeasedRow {
 
 export class SqliteStorage implements RuntimeStorage {
   readonly kind = 'sqlite' as const;
-  readonly idempotency: IdempotencyStore;
+  readonly idempotency: SqliteIdempotencyStore;
   readonly deadLetters: SqliteDeadLetterStore;
   /** In memory: one process owns the file, and risk windows are minutes long. */
   readonly riskWindows = new MemoryRiskWindowStore();
@@ -53,6 +65,8 @@ export class SqliteStorage implements RuntimeStorage {
     | 'pruneEvents',
     Statement
   >;
+  private pending: PendingAccept[] = [];
+  private flushScheduled = false;
   private lastPrune = 0;
   private consuming?: { options: ConsumeOptions; inFlight: Map<string, number>; loop: Promise<void> };
   private readonly running = new Set<Promise<void>>();
@@ -128,14 +142,74 @@ export class SqliteStorage implements RuntimeStorage {
     this.deadLetters = new SqliteDeadLetterStore(this.db);
   }
 
+  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome> {
+    // A key completed by an earlier commit is answered from a read, before any lane is chosen.
+    if ((await this.idempotency.get(event.idempotencyKey))?.state === 'completed') return 'duplicate';
+    const lane = await chooseLane();
+    return new Promise<AcceptOutcome>((resolve, reject) => {
+      this.pending.push({ event, destinations, lane, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      // After the I/O phase: every request read in this turn joins the same transaction.
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * Commits the waiting events in one transaction and settles each request after it: all
+   * reject when the commit fails (disk full), so none is acknowledged without being durable.
+   */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    if (batch.length === 0) return;
+    const now = Date.now();
+    let outcomes: Array<AcceptOutcome | Error>;
+    try {
+      outcomes = this.db.transaction(() => batch.map((item) => this.acceptOne(item, now))).immediate();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index];
+      if (outcome instanceof Error) item.reject(outcome);
+      else item.resolve(outcome);
+    });
+    this.wake?.();
+  }
+
+  /**
+   * One event of a group commit, in its own savepoint so that its failure fails only its
+   * request. The first of two identical events in a batch records the key, the second finds it.
+   */
+  private acceptOne(item: PendingAccept, now: number): AcceptOutcome | Error {
+    try {
+      return this.db.transaction((): AcceptOutcome => {
+        const recorded = this.idempotency.recordCompletedSync(item.event.idempotencyKey, { storedAt: new Date(now).toISOString() });
+        if (recorded === 'duplicate') return 'duplicate';
+        // `in_progress`: another caller's claim holds the key; the event is stored (idempotently) and the holder completes it.
+        this.insertRows(item.event, item.destinations, item.lane, now);
+        return 'accepted';
+      })();
+    } catch (error) {
+      // SQLite ended the whole transaction (e.g. disk full): fail the batch, not just this event.
+      if (!this.db.inTransaction) throw error;
+      return error as Error;
+    }
+  }
+
+  private insertRows(event: PaymentEvent, destinations: readonly string[], lane: Lane, now: number): void {
+    this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
+    for (const destination of destinations) {
+      this.statements.insertDelivery.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
+    }
+  }
+
   async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
-      this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
-      for (const destination of destinations) {
-        this.statements.insertDelivery.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
-      }
-    })();
+    this.db.transaction(() => this.insertRows(event, destinations, lane, now))();
     this.wake?.();
   }
 
@@ -272,6 +346,7 @@ export class SqliteStorage implements RuntimeStorage {
   }
 
   async close(): Promise<void> {
+    this.flush();
     await this.stopConsuming();
     await this.idempotency.close();
     await this.deadLetters.close();

@@ -7,6 +7,8 @@ import type { RiskWindowStore } from '../../../core/risk/types';
 export const LANES = ['priority', 'standard', 'review'] as const;
 export type Lane = (typeof LANES)[number];
 
+export type AcceptOutcome = 'accepted' | 'duplicate';
+
 /** One delivery of one event to one destination. */
 export interface DeliveryJob {
   event: PaymentEvent;
@@ -61,6 +63,13 @@ export interface RuntimeStorage {
   readonly deadLetters: DeadLetterStore;
   /** The sliding windows core/risk counts in, shared by every process on this storage. */
   readonly riskWindows: RiskWindowStore;
+  /**
+   * Ingress's write: `duplicate` when the event's idempotency key is already completed;
+   * otherwise asks `chooseLane` (only then, so a known duplicate never feeds the risk
+   * windows), stores the event with one job per destination, completes the key, and
+   * resolves `accepted` only once all of that is durable. Rejects when it cannot be.
+   */
+  accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome>;
   /** Stores the event durably with one job per destination; resolves only once it is durable. */
   enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void>;
   /** Queues the event again for one destination (a dead-letter replay), bypassing deduplication. */

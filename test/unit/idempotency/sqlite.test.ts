@@ -71,6 +71,59 @@ describe('SqliteIdempotencyStore on a shared database file', () => {
   });
 });
 
+describe('SqliteIdempotencyStore.recordCompletedSync', () => {
+  let dir: string;
+  let database: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-idempotency-'));
+    database = new Database(join(dir, 'record.db'));
+  });
+
+  afterEach(() => {
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records a new key completed, then reports it a duplicate with its result', async () => {
+    let now = 1_000_000;
+    const store = new SqliteIdempotencyStore({ database, now: () => now });
+    expect(store.recordCompletedSync('k', { storedAt: 'x' }, { retentionMs: 5_000 })).toBe('recorded');
+    expect(await store.get('k')).toEqual({ key: 'k', state: 'completed', result: { storedAt: 'x' }, completedAt: now, expiresAt: now + 5_000 });
+    expect(store.recordCompletedSync('k', 'other')).toBe('duplicate');
+    expect(await store.claim('k', { leaseMs: 1_000 })).toMatchObject({ status: 'duplicate', result: { storedAt: 'x' } });
+
+    now += 5_000; // past retention: the key counts as absent again
+    expect(store.recordCompletedSync('k', 'again')).toBe('recorded');
+    expect(await store.get('k')).toMatchObject({ state: 'completed', result: 'again' });
+  });
+
+  it('leaves a live claim to its holder, and takes a key whose claim expired', async () => {
+    let now = 1_000_000;
+    const store = new SqliteIdempotencyStore({ database, now: () => now });
+    const claim = await store.claim('k', { leaseMs: 1_000 });
+    if (claim.status !== 'new') throw new Error('expected a new claim');
+    expect(store.recordCompletedSync('k', 'mine')).toBe('in_progress');
+    expect(await store.get('k')).toMatchObject({ state: 'claimed' });
+
+    now += 1_000;
+    expect(store.recordCompletedSync('k', 'mine')).toBe('recorded');
+    expect(await store.complete('k', claim.token, 'late')).toBe(false);
+    expect(await store.get('k')).toMatchObject({ state: 'completed', result: 'mine' });
+  });
+
+  it('is undone with the caller\'s transaction', () => {
+    const store = new SqliteIdempotencyStore({ database });
+    expect(() =>
+      database.transaction(() => {
+        store.recordCompletedSync('k', 'r');
+        throw new Error('the guarded work failed');
+      })(),
+    ).toThrow('the guarded work failed');
+    expect(store.recordCompletedSync('k', 'r')).toBe('recorded');
+  });
+});
+
 describe('SqliteIdempotencyStore across threads', () => {
   // better-sqlite3 is synchronous, so claims from one thread never interleave. Real
   // concurrency needs several threads, each with its own connection to the file.
