@@ -5,9 +5,10 @@
  * still rendered, marked as earlier. `BENCH_QUICK=1` shortens every stage for development.
  * Every stage is bounded in time so the whole run stays under 15 minutes on 2 cores.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createContext, writeResult, type BenchContext } from './context';
-import { cpuPressure, prepareRuntime } from './processes';
+import { cpuPressure, prepareRuntime, REPO } from './processes';
 import { render } from './render';
 import { benchDelivery } from './stages/delivery';
 import { benchIngest } from './stages/ingest';
@@ -46,6 +47,16 @@ function selected(): Stage[] {
   return STAGES.filter((stage) => only.some((name) => stage.name === name || stage.name.startsWith(`${name}-`)));
 }
 
+/** "commit abc1234" or "commit abc1234 plus uncommitted changes in runtime, core", from git when there is one. */
+function codeMeasured(): string | undefined {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return undefined;
+  const changed = git('status', '--porcelain', '--', 'core', 'runtime', 'nodes', 'bench').stdout.split('\n').filter(Boolean);
+  const folders = [...new Set(changed.map((line) => line.slice(3).split('/')[0]))];
+  return `commit ${head.stdout.trim()}${folders.length > 0 ? ` plus uncommitted changes in ${folders.join(', ')}` : ''}`;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const stages = selected();
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform}/${process.arch}`,
     runtimeFrom: runtime.how,
+    code: codeMeasured(),
     quick,
   });
   const failures: string[] = [];

@@ -36,6 +36,8 @@ interface Machine {
   loadAverageAtStart: number[];
   cpuPressureAtStart?: number;
   quick: boolean;
+  /** The commit measured, and whether the tree had changes not yet committed. */
+  code?: string;
 }
 
 const TARGETS = { ingest: { redis: 10_000, sqlite: 5_000 }, p99Ms: 10, verifyOverHmac: 2, delivery2: 5_000, memoryGrowth: 1.25, reconcileMs: 10_000, runMinutes: 15 };
@@ -120,7 +122,7 @@ function boundNotes(
     const commits = physical?.result?.sqliteCommitsPerSecond;
     const ceiling =
       mode === 'sqlite' && commits
-        ? ` A bare single-row commit takes ${fixed(1e6 / commits, 0)} µs on this disk (${int(commits)}/s), and the runtime's SQLite mode commits each transition of a new event (claim, enqueue, complete) as its own transaction: about ${int(commits / 3)} events/s at most, whatever the CPU.`
+        ? ` A bare single-row commit (one fsync) takes ${fixed(1e6 / commits, 0)} µs on this disk, ${int(commits)}/s: storage that commits once per event cannot pass that rate, whatever the CPU.`
         : '';
     const perCommand = Object.entries(result.redisCommandsPerRequest ?? {});
     const commands =
@@ -194,6 +196,7 @@ export function render(): void {
         `Load average at the start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(' / ')}` +
         `${machine.cpuPressureAtStart !== undefined ? `, CPU pressure ${percent(machine.cpuPressureAtStart)} (share of the last minute some task waited for a core)` : ''}. ` +
         `The load generator (autocannon, in its own process), the runtime (${machine.runtimeFrom}, a child process), Redis and n8n all share these cores over loopback.` +
+        `${machine.code ? ` Code measured: ${machine.code}.` : ''}` +
         (machine.cpuPressureAtStart !== undefined && machine.cpuPressureAtStart > 0.5
           ? ' **The machine was busy with other work during this run** (see the CPU pressure noted under each stage): the figures are lower bounds for this hardware, and each stage\'s CPU accounting below separates what the benchmarked processes used from what they waited for.'
           : '')
