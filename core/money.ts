@@ -177,6 +177,17 @@ export function parseDecimal(value: string, currency: string): MoneyAmount {
   return { minor: safeMinor(minus ? -magnitude : magnitude, `"${value.trim()}" ${code}`), currency: code };
 }
 
+/**
+ * The sum or difference of two safe integers is exact whenever it is itself a safe integer
+ * (floating point rounds correctly, and anything past 2^53 stays past it), so no BigInt is needed.
+ */
+function safeSum(value: number, code: string, what: 'sum' | 'difference'): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new MoneyError(`the ${what} of ${code} amounts is outside the range of safe integers (±${Number.MAX_SAFE_INTEGER})`);
+  }
+  return value;
+}
+
 function checkedAmount(m: MoneyAmount, what = 'amount'): string {
   if (m === null || typeof m !== 'object') throw new MoneyError(`${what} must be a MoneyAmount`);
   requireSafeInteger(m.minor, `${what}.minor`);
@@ -219,12 +230,12 @@ function sameCurrency(a: MoneyAmount, b: MoneyAmount, operation: string): string
 
 export function add(a: MoneyAmount, b: MoneyAmount): MoneyAmount {
   const code = sameCurrency(a, b, 'add');
-  return { minor: safeMinor(BigInt(a.minor) + BigInt(b.minor), `the sum of ${code} amounts`), currency: code };
+  return { minor: safeSum(a.minor + b.minor, code, 'sum'), currency: code };
 }
 
 export function subtract(a: MoneyAmount, b: MoneyAmount): MoneyAmount {
   const code = sameCurrency(a, b, 'subtract');
-  return { minor: safeMinor(BigInt(a.minor) - BigInt(b.minor), `the difference of ${code} amounts`), currency: code };
+  return { minor: safeSum(a.minor - b.minor, code, 'difference'), currency: code };
 }
 
 /** -1, 0 or 1, for sorting; refuses to compare different currencies. */

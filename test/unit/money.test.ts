@@ -235,6 +235,23 @@ describe('add, subtract, compare', () => {
     expect(() => subtract(usd(Number.MIN_SAFE_INTEGER), usd(1))).toThrow('outside the range of safe integers');
     expect(() => add(usd(0.1), usd(0.2))).toThrow('left amount.minor must be a safe integer');
   });
+
+  it('adds and subtracts exactly, or refuses, over the whole safe range (checked against BigInt)', () => {
+    const safe = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+    const inRange = (value: bigint) => value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER);
+    fc.assert(
+      fc.property(safe, safe, (a, b) => {
+        for (const [operation, exact] of [
+          [add, BigInt(a) + BigInt(b)],
+          [subtract, BigInt(a) - BigInt(b)],
+        ] as const) {
+          if (inRange(exact)) expect(BigInt(operation(usd(a), usd(b)).minor)).toBe(exact);
+          else expect(() => operation(usd(a), usd(b))).toThrow('outside the range of safe integers');
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('allocate', () => {
