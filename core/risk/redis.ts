@@ -8,11 +8,33 @@ export interface RedisRiskWindowStoreOptions {
 }
 
 /**
+ * Every window op of one call in one script (atomic, like MULTI/EXEC, in one command): per
+ * key, trim to the window, add the member if given (refreshing the key's expiry), count.
+ * ARGV: the score to add at, then per key the trim cutoff, the window, 1/0 for a member, the member.
+ */
+const SLIDE_SCRIPT = `
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local at = 2 + (i - 1) * 4
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[at])
+  if ARGV[at + 2] == '1' then
+    redis.call('ZADD', key, ARGV[1], ARGV[at + 3])
+    redis.call('PEXPIRE', key, ARGV[at + 1])
+  end
+  counts[i] = redis.call('ZCARD', key)
+end
+return counts
+`;
+
+/** The client with the script defined on it (ioredis adds the method at run time). */
+type ScriptedRedis = Redis & { slideWindows(numKeys: number, ...args: string[]): Promise<number[]> };
+
+/**
  * Windows in Redis, so every process and every n8n execution sees the same counts.
  * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
  * so a redelivered event or a reused card is not counted twice); a volume bucket is a
- * counter per bucket index. Each call runs as one MULTI/EXEC transaction: the trim, add and
- * count of every window happen atomically with respect to other clients.
+ * counter per bucket index. Each call runs as one script or MULTI/EXEC transaction: the trim,
+ * add and count of every window happen atomically with respect to other clients.
  */
 export class RedisRiskWindowStore implements RiskWindowStore {
   private readonly redis: Redis;
@@ -21,30 +43,16 @@ export class RedisRiskWindowStore implements RiskWindowStore {
   constructor(options: RedisRiskWindowStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'pw:risk:';
+    this.redis.defineCommand('slideWindows', { lua: SLIDE_SCRIPT });
   }
 
   async slide(ops: WindowOp[], now: number): Promise<number[]> {
     if (ops.length === 0) return [];
-    const tx = this.redis.multi();
-    for (const { key, windowMs, member } of ops) {
-      const fullKey = this.prefix + 'w:' + key;
-      tx.zremrangebyscore(fullKey, '-inf', now - windowMs);
-      if (member !== undefined) {
-        tx.zadd(fullKey, now, member);
-        tx.pexpire(fullKey, windowMs);
-      }
-      tx.zcard(fullKey);
-    }
-    const replies = await exec(tx);
-    // Each op ends with its ZCARD; pick those replies out in order.
-    const counts: number[] = [];
-    let index = 0;
-    for (const op of ops) {
-      index += op.member !== undefined ? 3 : 1;
-      counts.push(Number(replies[index]));
-      index += 1;
-    }
-    return counts;
+    const keys = ops.map(({ key }) => this.prefix + 'w:' + key);
+    const args = ops.flatMap(({ windowMs, member }) => [String(now - windowMs), String(windowMs), member === undefined ? '0' : '1', member ?? '']);
+    // EVALSHA, falling back to EVAL once when the server does not hold the script yet.
+    const counts = await (this.redis as ScriptedRedis).slideWindows(keys.length, ...keys, String(now), ...args);
+    return counts.map(Number);
   }
 
   async bucket(key: string, now: number, bucketMs: number, history: number): Promise<number[]> {

@@ -55,11 +55,16 @@ export async function scoreEvent(event: PaymentEvent, options: ScoreOptions): Pr
     // Reported for the record; it picks the lane, it adds no risk points.
     signals.push(measure('amount.high', 'Amount at or above the high-value threshold', event.amount.minor, { limit: highValue, weight: 0 }));
   }
-  if (ATTEMPT_KINDS.has(event.kind)) signals.push(...(await velocitySignals(event, options)));
+  // Independent windows, asked together: a shared store answers both in one round trip.
+  const [velocity, spike] = await Promise.all([
+    ATTEMPT_KINDS.has(event.kind) ? velocitySignals(event, options) : [],
+    spikeSignal(event, options),
+  ]);
+  signals.push(...velocity);
   if (event.risk?.providerScore !== undefined) {
     signals.push(measure('provider.score', "The gateway's own risk score", event.risk.providerScore, rules.providerScore));
   }
-  signals.push(...(await spikeSignal(event, options)));
+  signals.push(...spike);
 
   const strongest = new Map<string, RiskSignal>();
   for (const signal of signals.filter((s) => s.fired && s.points > 0)) {
