@@ -1,18 +1,23 @@
 /**
  * The load generator, run as its own process so it never shares an event loop with what
  * it measures: `node -r bench/ts-hook.js loadgen.ts PLAN_JSON OUT_FILE`. For each step it
- * signs a fresh pool of Stripe events, drives autocannon against the URL and records the
- * ids of events acknowledged with a 200, so the caller can check they were all stored.
+ * signs a fresh pool of Stripe events, drives the URL (autocannon as fast as answers come,
+ * or paced.ts at a fixed rate) and records the ids of events acknowledged with a 200, so
+ * the caller can check they were all stored.
  */
 import { writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { eventPool, type SignedEvent } from './events';
+import { percentile, runPaced } from './paced';
 import { cpuSeconds } from './processes';
 
 export interface LoadStep {
   connections: number;
   durationS: number;
-  /** Requests per second over all connections; absent means as fast as answers come. */
+  /**
+   * Requests per second over all connections, evenly spaced (paced.ts); absent means
+   * as fast as answers come (autocannon).
+   */
   overallRate?: number;
   /**
    * Requests to sign for this step (reused from the start if they run out); by default
@@ -71,48 +76,48 @@ function cpuNow(watch: Record<string, number>): Record<string, number | undefine
   return readings;
 }
 
-async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: Set<string>): Promise<StepResult> {
-  const poolSize = step.poolSize ?? Math.ceil(rate * step.durationS * 1.3) + 100;
-  const pool: SignedEvent[] = eventPool(poolSize, plan.duplicateShare, plan.secret);
-  const cpuBefore = cpuNow(plan.watch ?? {});
+/** Hands out the pool's requests in order, from the start again when it runs out. */
+function poolCursor(pool: SignedEvent[]) {
   let next = 0;
-  let poolReused = false;
-  const statuses: Record<string, number> = {};
+  let reused = false;
+  return {
+    take(): SignedEvent {
+      if (next === pool.length) {
+        next = 0;
+        reused = true;
+      }
+      return pool[next++];
+    },
+    get reused() {
+      return reused;
+    },
+  };
+}
+
+type Measured = Omit<StepResult, keyof LoadStep | 'okPerSecond' | 'statuses' | 'poolSize' | 'poolReused' | 'cpu'>;
+
+/** As fast as answers come, over `connections` keep-alive connections. */
+async function closedLoop(plan: LoadPlan, step: LoadStep, cursor: ReturnType<typeof poolCursor>, onAnswer: (status: number, id: string) => void): Promise<Measured> {
   const result = await autocannon({
     url: plan.url,
     method: 'POST',
     connections: step.connections,
     duration: step.durationS,
     timeout: 10,
-    ...(step.overallRate !== undefined && { overallRate: step.overallRate }),
     requests: [
       {
         // The context is autocannon's per-connection object: it carries the event id to the answer.
         setupRequest: (request: autocannon.Request, context: object) => {
-          if (next === pool.length) {
-            next = 0;
-            poolReused = true;
-          }
-          const event = pool[next++];
+          const event = cursor.take();
           (context as { id?: string }).id = event.id;
           return { ...request, method: 'POST', headers: event.headers, body: event.body };
         },
-        onResponse: (status: number, _body: string, context: object) => {
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          if (status === 200) accepted.add((context as { id: string }).id);
-        },
+        onResponse: (status: number, _body: string, context: object) => onAnswer(status, (context as { id: string }).id),
       },
     ],
   });
   const { latency } = result;
-  const cpuAfter = cpuNow(plan.watch ?? {});
-  const cpu: Record<string, number> = {};
-  for (const [name, before] of Object.entries(cpuBefore)) {
-    const after = cpuAfter[name];
-    if (before !== undefined && after !== undefined) cpu[name] = (after - before) / result.duration;
-  }
   return {
-    ...step,
     seconds: result.duration,
     sent: result.requests.sent,
     requests: result.requests.total,
@@ -120,13 +125,60 @@ async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: S
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    okPerSecond: result['2xx'] / result.duration,
-    statuses,
     latency: { mean: latency.mean, p50: latency.p50, p90: latency.p90, p99: latency.p99, p99_9: latency.p99_9, max: latency.max },
-    poolSize,
-    poolReused,
-    cpu,
   };
+}
+
+/** Evenly spaced requests at `rate`, latency counted from when each was due. */
+async function openLoop(plan: LoadPlan, step: LoadStep, rate: number, cursor: ReturnType<typeof poolCursor>, onAnswer: (status: number, id: string) => void): Promise<Measured> {
+  const result = await runPaced({
+    url: plan.url,
+    method: 'POST',
+    rate,
+    durationS: step.durationS,
+    connections: step.connections,
+    next: () => cursor.take(),
+    onAnswer,
+    drainTimeoutS: 10,
+  });
+  const sorted = result.latenciesMs.slice().sort();
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
+  return {
+    seconds: result.seconds,
+    sent: result.sent,
+    requests: result.answered,
+    ok: result.ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    latency: {
+      mean,
+      p50: percentile(sorted, 0.5),
+      p90: percentile(sorted, 0.9),
+      p99: percentile(sorted, 0.99),
+      p99_9: percentile(sorted, 0.999),
+      max: sorted[sorted.length - 1] ?? 0,
+    },
+  };
+}
+
+async function runStep(plan: LoadPlan, step: LoadStep, rate: number, accepted: Set<string>): Promise<StepResult> {
+  const poolSize = step.poolSize ?? Math.ceil(rate * step.durationS * 1.3) + 100;
+  const cursor = poolCursor(eventPool(poolSize, plan.duplicateShare, plan.secret));
+  const statuses: Record<string, number> = {};
+  const onAnswer = (status: number, id: string) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) accepted.add(id);
+  };
+  const cpuBefore = cpuNow(plan.watch ?? {});
+  const measured = step.overallRate === undefined ? await closedLoop(plan, step, cursor, onAnswer) : await openLoop(plan, step, step.overallRate, cursor, onAnswer);
+  const cpuAfter = cpuNow(plan.watch ?? {});
+  const cpu: Record<string, number> = {};
+  for (const [name, before] of Object.entries(cpuBefore)) {
+    const after = cpuAfter[name];
+    if (before !== undefined && after !== undefined) cpu[name] = (after - before) / measured.seconds;
+  }
+  return { ...step, ...measured, okPerSecond: measured.ok / measured.seconds, statuses, poolSize, poolReused: cursor.reused, cpu };
 }
 
 async function main(): Promise<void> {

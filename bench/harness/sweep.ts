@@ -59,7 +59,7 @@ export async function sweepEndpoint(options: SweepOptions): Promise<SweepResult>
   let latency: LatencyPoint[] = [];
   if (sustained > 0 && options.latencyShares.length > 0) {
     const steps = options.latencyShares.map((share) => ({
-      connections: Math.max(bestConnections, 8),
+      connections: Math.max(bestConnections, 32),
       durationS: options.latencySeconds,
       overallRate: Math.max(1, Math.round(sustained * share)),
     }));

@@ -46,6 +46,13 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`;
 
+/** The client with the scripts defined on it (ioredis adds the methods at run time, sent as EVALSHA). */
+type ScriptedRedis = Redis & {
+  idempotencyClaim(key: string, value: string, leaseMs: number): Promise<[1] | [0, string | null, number]>;
+  idempotencyComplete(key: string, claimed: string, completed: string, retentionMs: number): Promise<number>;
+  idempotencyRelease(key: string, claimed: string): Promise<number>;
+};
+
 interface StoredCompletion {
   result: unknown;
   completedAt: number;
@@ -53,34 +60,32 @@ interface StoredCompletion {
 }
 
 export class RedisIdempotencyStore implements IdempotencyStore {
-  private readonly client: Redis;
+  private readonly client: ScriptedRedis;
   private readonly ownsClient: boolean;
   private readonly keyPrefix: string;
 
   constructor(options: RedisIdempotencyStoreOptions) {
     if (options.client) {
-      this.client = options.client;
+      this.client = options.client as ScriptedRedis;
       this.ownsClient = false;
     } else if (options.connection !== undefined) {
       this.client =
-        typeof options.connection === 'string' ? new Redis(options.connection) : new Redis(options.connection);
+        (typeof options.connection === 'string' ? new Redis(options.connection) : new Redis(options.connection)) as ScriptedRedis;
       this.ownsClient = true;
     } else {
       throw new Error('RedisIdempotencyStore needs either a client or connection options');
     }
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    // Scripts travel by their SHA after the first call, not as text on every claim.
+    this.client.defineCommand('idempotencyClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    this.client.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE_SCRIPT });
+    this.client.defineCommand('idempotencyRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   }
 
   async claim(key: string, options: ClaimOptions): Promise<ClaimResult> {
     const token = randomUUID();
     const now = Date.now();
-    const reply = (await this.client.eval(
-      CLAIM_SCRIPT,
-      1,
-      this.redisKey(key),
-      CLAIMED + token,
-      Math.max(1, Math.ceil(options.leaseMs)),
-    )) as [1] | [0, string | null, number];
+    const reply = await this.client.idempotencyClaim(this.redisKey(key), CLAIMED + token, Math.max(1, Math.ceil(options.leaseMs)));
     if (reply[0] === 1) return { status: 'new', token, leaseExpiresAt: now + options.leaseMs };
     const [, value, ttlMs] = reply;
     const completion = value === null ? undefined : parseCompletion(value);
@@ -93,19 +98,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const retentionMs = Math.max(1, Math.ceil(options.retentionMs ?? DEFAULT_RETENTION_MS));
     const completedAt = Date.now();
     const record: StoredCompletion = { result: result ?? null, completedAt, expiresAt: completedAt + retentionMs };
-    const done = await this.client.eval(
-      COMPLETE_SCRIPT,
-      1,
-      this.redisKey(key),
-      CLAIMED + token,
-      COMPLETED + JSON.stringify(record),
-      retentionMs,
-    );
+    const done = await this.client.idempotencyComplete(this.redisKey(key), CLAIMED + token, COMPLETED + JSON.stringify(record), retentionMs);
     return done === 1;
   }
 
   async release(key: string, token: string): Promise<boolean> {
-    const done = await this.client.eval(RELEASE_SCRIPT, 1, this.redisKey(key), CLAIMED + token);
+    const done = await this.client.idempotencyRelease(this.redisKey(key), CLAIMED + token);
     return done === 1;
   }
 

@@ -12,8 +12,16 @@ export class MemoryRiskWindowStore implements RiskWindowStore {
     return ops.map(({ key, windowMs, member }) => {
       let window = this.windows.get(key);
       if (!window) this.windows.set(key, (window = new Map()));
-      for (const [name, at] of window) if (at <= now - windowMs) window.delete(name);
-      if (member !== undefined) window.set(member, now);
+      // A Map iterates in insertion order and a refreshed member is re-inserted, so members
+      // are in time order: expiry stops at the first live one instead of scanning the window.
+      for (const [name, at] of window) {
+        if (at > now - windowMs) break;
+        window.delete(name);
+      }
+      if (member !== undefined) {
+        window.delete(member);
+        window.set(member, now);
+      }
       if (window.size === 0) this.windows.delete(key);
       return window.size;
     });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { registerAdmin } from './admin/routes';
 import type { RuntimeConfig } from './config/types';
 import { createDeliveryHandler } from './delivery/handler';
+import { DeliveryClient } from './delivery/post';
 import { buildIngress } from './ingress/app';
 import { createLogger } from './logger';
 import { Observability, type ObservabilityOptions } from './observability';
@@ -42,6 +43,7 @@ export class Runtime {
   private storage?: RuntimeStorage;
   private app?: FastifyInstance;
   private consuming = false;
+  private deliveryClient?: DeliveryClient;
   private closing?: Promise<void>;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -62,6 +64,7 @@ export class Runtime {
     this.observability = observability;
     const observer = this.options.observer ?? observability;
     if (this.role !== 'ingress') {
+      this.deliveryClient = new DeliveryClient();
       await storage.consume({
         concurrency: Object.fromEntries(this.config.destinations.map((destination) => [destination.name, destination.concurrency])),
         handler: createDeliveryHandler({
@@ -69,6 +72,7 @@ export class Runtime {
           storage,
           logger: this.logger,
           observer,
+          client: this.deliveryClient,
           random: this.options.random,
         }),
         onError: (error, destination) => {
@@ -108,6 +112,7 @@ export class Runtime {
       await this.app?.close();
       this.consuming = false;
       await this.storage?.stopConsuming();
+      this.deliveryClient?.close();
       await this.storage?.close();
       await this.observability?.close();
       this.logger.info('payment-webhooks stopped');

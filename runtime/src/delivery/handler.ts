@@ -3,16 +3,17 @@ import type { RuntimeConfig } from '../config/types';
 import type { Observer } from '../observer';
 import type { DeliveryHandler, DeliveryJob, RuntimeStorage } from '../storage/types';
 import { retryDelay } from './backoff';
-import { postSigned, type AttemptResult } from './post';
+import type { AttemptResult, DeliveryClient } from './post';
 
 export interface DeliveryHandlerOptions {
   config: RuntimeConfig;
   storage: RuntimeStorage;
   logger: Logger;
   observer: Observer;
+  /** Sends the deliveries and dead-letter notices; its owner closes it. */
+  client: DeliveryClient;
   /** The jitter's random source; injectable so a test can pin it. */
   random?: () => number;
-  fetch?: typeof fetch;
 }
 
 /**
@@ -21,7 +22,7 @@ export interface DeliveryHandlerOptions {
  * after a full-jitter backoff that honours Retry-After.
  */
 export function createDeliveryHandler(options: DeliveryHandlerOptions): DeliveryHandler {
-  const { config, storage, logger, observer } = options;
+  const { config, storage, logger, observer, client } = options;
   const destinations = new Map(config.destinations.map((destination) => [destination.name, destination]));
 
   const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>, url?: string) => {
@@ -48,17 +49,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     const notify = config.deadLetter;
     if (notify) {
       // One try: the record is already stored, this only tells a workflow about it.
-      const sent = await postSigned(
-        {
-          url: notify.url,
-          id: record.id,
-          body: JSON.stringify(record),
-          signingSecret: notify.signingSecret,
-          timeoutMs: config.destinations.find((destination) => destination.name === job.destination)?.timeoutMs ?? 10_000,
-          traceparent: observer.traceparent(job.event.idempotencyKey),
-        },
-        options.fetch,
-      );
+      const sent = await client.post({
+        url: notify.url,
+        id: record.id,
+        body: JSON.stringify(record),
+        signingSecret: notify.signingSecret,
+        timeoutMs: config.destinations.find((destination) => destination.name === job.destination)?.timeoutMs ?? 10_000,
+        traceparent: observer.traceparent(job.event.idempotencyKey),
+      });
       if (!sent.ok) logger.warn({ deadLetter: record.id, error: sent.message }, 'dead-letter notification failed');
     }
   };
@@ -73,17 +71,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     const key = job.event.idempotencyKey;
     // The attempt's span is the delivery's traceparent: n8n's execution joins the event's trace.
     const result = await observer.span(key, 'deliver', { destination: destination.name, attempt: job.attempt }, async (traceparent, annotate) => {
-      const attempt = await postSigned(
-        {
-          url: destination.url,
-          id: key,
-          body: JSON.stringify(job.event),
-          signingSecret: destination.signingSecret,
-          timeoutMs: destination.timeoutMs,
-          traceparent,
-        },
-        options.fetch,
-      );
+      const attempt = await client.post({
+        url: destination.url,
+        id: key,
+        body: JSON.stringify(job.event),
+        signingSecret: destination.signingSecret,
+        timeoutMs: destination.timeoutMs,
+        traceparent,
+      });
       annotate({ 'http.response.status_code': attempt.httpStatus ?? 0 }, !attempt.ok);
       return attempt;
     });

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseRetryAfter } from './backoff';
 import { signDelivery } from './sign';
 
@@ -25,43 +27,73 @@ export function classify(status: number): 'success' | 'retry' | 'permanent' {
   return 'permanent';
 }
 
-/** POSTs a body signed with Standard Webhooks; network failures and timeouts are retryable. */
-export async function postSigned(request: SignedPost, fetchImpl: typeof fetch = fetch): Promise<AttemptResult> {
-  const now = new Date();
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'user-agent': 'payment-webhooks-runtime',
-    traceparent: request.traceparent,
-    ...(request.signingSecret ? signDelivery(request.id, request.body, request.signingSecret, now) : { 'webhook-id': request.id }),
-  };
-  try {
-    const response = await fetchImpl(request.url, {
-      method: 'POST',
-      headers,
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
+/**
+ * POSTs bodies signed with Standard Webhooks over keep-alive connections (node:http: per
+ * request it costs a fraction of the CPU of fetch, which bounds delivery throughput).
+ * Network failures and timeouts are retryable. One per runtime; `close` drops its idle
+ * connections.
+ */
+export class DeliveryClient {
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+  post(request: SignedPost): Promise<AttemptResult> {
+    const now = new Date();
+    const url = new URL(request.url);
+    const secure = url.protocol === 'https:';
+    const body = Buffer.from(request.body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      'user-agent': 'payment-webhooks-runtime',
+      traceparent: request.traceparent,
+      ...(request.signingSecret ? signDelivery(request.id, request.body, request.signingSecret, now) : { 'webhook-id': request.id }),
+    };
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result: AttemptResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(result);
+      };
+      const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: this.agents[secure ? 'https' : 'http'] }, (response) => {
+        // Drain the body so the connection can be reused; its content is not needed.
+        response.resume();
+        response.on('end', () => settle(answered(response.statusCode ?? 0, response.headers['retry-after'], now)));
+        response.on('error', (error) => settle(networkFailure(error)));
+        response.on('close', () => {
+          if (!response.complete) settle({ ok: false, retryable: true, code: 'ECONNRESET', message: 'the connection closed before the answer was complete' });
+        });
+      });
+      // One deadline for the whole exchange, connecting and the answer's body included.
+      const deadline = setTimeout(() => {
+        settle({ ok: false, retryable: true, code: 'TIMEOUT', message: `no answer within ${request.timeoutMs} ms` });
+        outgoing.destroy();
+      }, request.timeoutMs);
+      outgoing.on('error', (error) => settle(networkFailure(error)));
+      outgoing.end(body);
     });
-    // Drain the body so the connection can be reused; its content is not needed.
-    await response.arrayBuffer().catch(() => undefined);
-    const verdict = classify(response.status);
-    if (verdict === 'success') return { ok: true, httpStatus: response.status };
-    return {
-      ok: false,
-      retryable: verdict === 'retry',
-      httpStatus: response.status,
-      message: `the destination answered HTTP ${response.status}`,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now.getTime()),
-    };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const timedOut = (error as Error).name === 'TimeoutError';
-    return {
-      ok: false,
-      retryable: true,
-      code: timedOut ? 'TIMEOUT' : (cause?.code ?? 'NETWORK'),
-      message: timedOut ? `no answer within ${request.timeoutMs} ms` : `connection failed (${cause?.code ?? (error as Error).message})`,
-    };
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
 
+function answered(status: number, retryAfter: string | undefined, now: Date): AttemptResult {
+  const verdict = classify(status);
+  if (verdict === 'success') return { ok: true, httpStatus: status };
+  return {
+    ok: false,
+    retryable: verdict === 'retry',
+    httpStatus: status,
+    message: `the destination answered HTTP ${status}`,
+    retryAfterMs: parseRetryAfter(retryAfter ?? null, now.getTime()),
+  };
+}
+
+function networkFailure(error: Error & { code?: string }): AttemptResult {
+  const code = error.code ?? 'NETWORK';
+  return { ok: false, retryable: true, code, message: `connection failed (${error.code ?? error.message})` };
+}

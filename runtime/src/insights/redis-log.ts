@@ -13,6 +13,15 @@ export const DAILY_CAP = 20_000;
 const KEEP_SECONDS = 8 * 24 * 60 * 60;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Under the day's cap, adds the entry unless its key is there, and keeps the day's expiry; one command per event. */
+const RECORD_SCRIPT = `
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+type ScriptedRedis = Redis & { insightsRecord(key: string, field: string, entry: string, cap: number, keepSeconds: number): Promise<number> };
+
 export interface LoggedEvent {
   event: PaymentEvent;
   storedAt: number;
@@ -20,22 +29,25 @@ export interface LoggedEvent {
 }
 
 export class RedisInsightsLog {
+  private readonly client: ScriptedRedis;
+
   constructor(
-    private readonly client: Redis,
+    client: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.client = client as ScriptedRedis;
+    this.client.defineCommand('insightsRecord', { numberOfKeys: 1, lua: RECORD_SCRIPT });
+  }
 
   private key(at: number): string {
     return `${this.prefix}:insights:${new Date(at).toISOString().slice(0, 10)}`;
   }
 
   async record(event: PaymentEvent, destinations: readonly string[], storedAt: number): Promise<void> {
-    const key = this.key(storedAt);
-    if ((await this.client.hlen(key)) >= DAILY_CAP) return;
     // Only what insights read: no raw payload, no customer, no risk details.
     const { raw: _raw, customer: _customer, risk: _risk, ...facts } = event;
     const entry: LoggedEvent = { event: { ...facts, raw: null }, storedAt, destinations: [...destinations] };
-    await this.client.multi().hsetnx(key, event.idempotencyKey, JSON.stringify(entry)).expire(key, KEEP_SECONDS).exec();
+    await this.client.insightsRecord(this.key(storedAt), event.idempotencyKey, JSON.stringify(entry), DAILY_CAP, KEEP_SECONDS);
   }
 
   /** Events stored since `since` (epoch ms), oldest first. */

@@ -138,6 +138,18 @@ describe.each(backends)('risk scoring with the %s window store', (_name, makeSto
     expect(later.signals.find((s) => s.id === 'attempts.ip')!.value).toBe(2);
   });
 
+  it('keeps a redelivered attempt for a window from its latest sighting while older ones expire around it', async () => {
+    const config = riskConfig({ rules: { windowMs: MINUTE } });
+    const withCard = (fingerprint: string) => paymentEvent({ id: `evt_${fingerprint}`, risk: { ip: '192.0.2.12', cardFingerprint: fingerprint } });
+    const first = paymentEvent({ id: 'evt_first', risk: { ip: '192.0.2.12' } });
+    await score(first, T0, config);
+    await score(withCard('a'), T0 + 10_000, config);
+    await score(first, T0 + 50_000, config); // redelivered: its sighting moves to 50 s
+    // At 70 s the attempt from 10 s has expired; the first event, last seen at 50 s, has not.
+    const later = await score(withCard('b'), T0 + 70_000, config);
+    expect(later.signals.find((s) => s.id === 'attempts.ip')!.value).toBe(2);
+  });
+
   it('judges a decline ratio only above the minimum volume', async () => {
     const first = await score(paymentEvent({ kind: 'payment.failed', customer: { id: 'cus_once' } }), T0);
     expect(first.signals.find((s) => s.id === 'declineRatio.customer')).toBeUndefined();
