@@ -43,6 +43,23 @@ export interface PacedResult {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
+const CHUNKED = /\r\ntransfer-encoding:\s*chunked/i;
+
+/** Where a chunked body that starts at `start` ends (after its last chunk and trailer), or undefined while incomplete. */
+function chunkedEnd(buffer: Buffer, start: number): number | undefined {
+  let at = start;
+  for (;;) {
+    const lineEnd = buffer.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(buffer.toString('latin1', at, lineEnd), 16);
+    if (size === 0) {
+      const trailerEnd = buffer.indexOf(HEADER_END, lineEnd);
+      return trailerEnd < 0 ? undefined : trailerEnd + HEADER_END.length;
+    }
+    at = lineEnd + 2 + size + 2;
+    if (at > buffer.length) return undefined;
+  }
+}
 
 /** One keep-alive connection with at most one request in flight (no pipelining). */
 class Connection {
@@ -81,10 +98,10 @@ class Connection {
     const headerEnd = this.buffered.indexOf(HEADER_END);
     if (headerEnd < 0 || !this.inFlight) return;
     const head = this.buffered.toString('latin1', 0, headerEnd);
-    const bodyLength = Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
-    const total = headerEnd + HEADER_END.length + bodyLength;
-    if (this.buffered.length < total) return;
-    this.buffered = this.buffered.subarray(total);
+    const bodyStart = headerEnd + HEADER_END.length;
+    const end = CHUNKED.test(head) ? chunkedEnd(this.buffered, bodyStart) : bodyStart + Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
+    if (end === undefined || this.buffered.length < end) return;
+    this.buffered = this.buffered.subarray(end);
     const request = this.inFlight;
     this.inFlight = undefined;
     this.onDone(this, { ...request, status: Number(head.slice(9, 12)) });

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
+import { rootTraceparent } from './tracing/ids';
 
 /**
  * Hooks for metrics, tracing, alerts and the status page: the runtime reports what happens
@@ -37,16 +37,13 @@ export interface Observer {
   traceparent(eventKey: string): string;
 }
 
-function randomTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-}
-
 export const noopObserver: Observer = {
   ingress: () => undefined,
   stored: () => undefined,
   risk: () => undefined,
   delivery: () => undefined,
-  span: (_eventKey, _name, _attributes, work) => work(randomTraceparent(), () => undefined),
+  // Untraced, a delivery still names the event's trace (derived from its key), so logs correlate by it.
+  span: (eventKey, _name, _attributes, work) => work(rootTraceparent(eventKey), () => undefined),
   recordSpan: () => undefined,
-  traceparent: randomTraceparent,
+  traceparent: rootTraceparent,
 };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
@@ -9,6 +8,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { SpanAttributes, SpanName, TracedWork } from '../observer';
+import { rootSpanIdFor, rootTraceparent, traceIdFor, traceparentOf } from './ids';
 
 /**
  * One trace per event, across processes and without storing anything: the trace id and
@@ -19,17 +19,8 @@ import type { SpanAttributes, SpanName, TracedWork } from '../observer';
  */
 const SPAN_KIND: Record<SpanName, SpanKind> = { verify: SpanKind.SERVER, store: SpanKind.INTERNAL, deliver: SpanKind.CLIENT };
 
-export function traceIdFor(eventKey: string): string {
-  return createHash('sha256').update(`trace:${eventKey}`).digest('hex').slice(0, 32);
-}
-
 function rootContext(eventKey: string): SpanContext {
-  const spanId = createHash('sha256').update(`root:${eventKey}`).digest('hex').slice(0, 16);
-  return { traceId: traceIdFor(eventKey), spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
-}
-
-export function formatTraceparent(context: SpanContext): string {
-  return `00-${context.traceId}-${context.spanId}-${context.traceFlags.toString(16).padStart(2, '0')}`;
+  return { traceId: traceIdFor(eventKey), spanId: rootSpanIdFor(eventKey), traceFlags: TraceFlags.SAMPLED, isRemote: true };
 }
 
 export interface TracingOptions {
@@ -93,7 +84,7 @@ export class Tracing {
       trace.setSpanContext(ROOT_CONTEXT, rootContext(eventKey)),
     );
     try {
-      return await work(formatTraceparent(span.spanContext()), (more, failed) => {
+      return await work(traceparentOf(span.spanContext().traceId, span.spanContext().spanId), (more, failed) => {
         span.setAttributes(more);
         if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
       });
@@ -117,7 +108,7 @@ export class Tracing {
 
   /** A traceparent naming the event's root: for requests made outside a span. */
   traceparent(eventKey: string): string {
-    return formatTraceparent(rootContext(eventKey));
+    return rootTraceparent(eventKey);
   }
 
   /** Exports what is buffered and stops; an unreachable collector only loses those spans. */

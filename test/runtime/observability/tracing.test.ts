@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { postWebhook, startDestination, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from '../support/harness';
 import type { Runtime } from '../../../runtime/src/runtime';
-import { traceIdFor } from '../../../runtime/src/tracing/tracing';
+import { traceIdFor } from '../../../runtime/src/tracing/ids';
 import { observedConfig, startObserved } from './support';
 
 /**
