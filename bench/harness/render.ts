@@ -195,7 +195,7 @@ export function render(): void {
       ? `${machine.cores} cores (${machine.cpuModel}), ${fixed(machine.memoryGb)} GiB memory, Node ${machine.node}, ${machine.platform}. ` +
         `Load average at the start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(' / ')}` +
         `${machine.cpuPressureAtStart !== undefined ? `, CPU pressure ${percent(machine.cpuPressureAtStart)} (share of the last minute some task waited for a core)` : ''}. ` +
-        `The load generator (autocannon, in its own process), the runtime (${machine.runtimeFrom}, a child process), Redis and n8n all share these cores over loopback.` +
+        `The load generator (autocannon, and bench/harness/paced.ts for fixed rates, in its own process), the runtime (${machine.runtimeFrom}, a child process), Redis and n8n all share these cores over loopback.` +
         `${machine.code ? ` Code measured: ${machine.code}.` : ''}` +
         (machine.cpuPressureAtStart !== undefined && machine.cpuPressureAtStart > 0.5
           ? ' **The machine was busy with other work during this run** (see the CPU pressure noted under each stage): the figures are lower bounds for this hardware, and each stage\'s CPU accounting below separates what the benchmarked processes used from what they waited for.'
@@ -261,7 +261,8 @@ export function render(): void {
     `Signed Stripe \`payment_intent.succeeded\` events (${int(BODY_BYTES)}-byte bodies, signed with the \`stripe\` SDK's \`generateTestHeaderString\` just before each step, ` +
       `${percent(DUPLICATE_SHARE)} of requests repeating an earlier event byte for byte) POSTed to \`/webhooks/stripe\` of a runtime started with \`--role ingress\` ` +
       '(so nothing is delivered meanwhile), its per-address rate limit lifted (all the load comes from one loopback address). A 200 means the event was verified, deduplicated and durably stored. The sustained rate is the best step at which every request got a 2xx; ' +
-      'latency is then measured at fixed rates of 25%, 50% and 90% of it.',
+      'latency is then measured at fixed rates of 25%, 50% and 90% of it, open loop: request i is due at i / rate (not in per-second bursts, as autocannon sends a rate), ' +
+      'and its latency runs from when it was due, so a stall counts against every request it delays (no coordinated omission).',
     '',
     '| Storage | Connections | 2xx/s | p50 ms | p99 ms | p99.9 ms | Failed | Runtime CPU | Redis CPU | Load generator CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
