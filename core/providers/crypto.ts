@@ -25,6 +25,9 @@ export function decodeSignature(value: string, encoding: SignatureEncoding): Buf
 /** Case-insensitive header lookup; a repeated header yields its first value. */
 export function header(headers: HeaderMap, name: string): string | undefined {
   const wanted = name.toLowerCase();
+  // Node and n8n hand over lowercased names: the direct lookup answers almost every request.
+  const direct = headers[wanted];
+  if (direct !== undefined) return Array.isArray(direct) ? direct[0] : direct;
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
   }
