@@ -121,28 +121,41 @@ export function apiBase(config: SourceConfig, gatewayDefault: string): string {
   return (typeof configured === 'string' && configured !== '' ? configured : gatewayDefault).replace(/\/+$/, '');
 }
 
+/** HTTP answers from a gateway's API that mean "not now" rather than "no". */
+const RETRYABLE_API_STATUS = (status: number) => status >= 500 || status === 429 || status === 408;
+
 /**
- * GETs a JSON object from a gateway's API for `confirm`. Every failure is a `confirm_failed`
- * refusal whose detail names the path and the status, never the credentials.
+ * A failed call to a gateway's API as a refusal: `confirm_unavailable` when asking again later
+ * may succeed (no answer, 5xx, 429), so the receiver answers 503 and the gateway retries;
+ * otherwise `confirm_failed`. The detail names the call and status, never the credentials.
  */
+export function apiFailure(what: string, failure: { thrown: unknown } | { status: number }): Refusal {
+  if ('thrown' in failure) return { ok: false, reason: 'confirm_unavailable', detail: `${what} failed: ${(failure.thrown as Error)?.message ?? String(failure.thrown)}` };
+  const reason = RETRYABLE_API_STATUS(failure.status) ? 'confirm_unavailable' : 'confirm_failed';
+  return { ok: false, reason, detail: `${what} answered HTTP ${failure.status}` };
+}
+
+/** How long a gateway's API gets to answer one call, so a hung API cannot hold the request. */
+export const API_TIMEOUT_MS = 10_000;
+
+/** GETs a JSON object from a gateway's API for `confirm`; failures as `apiFailure` classifies them. */
 export async function fetchJsonObject(
   url: string,
   authorization: string,
   context: ProviderContext,
 ): Promise<{ ok: true; value: JsonObject } | Refusal> {
-  const path = new URL(url).pathname;
+  const what = `GET ${new URL(url).pathname}`;
   let response: Response;
+  let body: Buffer;
   try {
-    response = await (context.fetch ?? fetch)(url, { headers: { authorization, accept: 'application/json' } });
+    response = await (context.fetch ?? fetch)(url, { headers: { authorization, accept: 'application/json' }, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+    body = Buffer.from(await response.arrayBuffer());
   } catch (error) {
-    return { ok: false, reason: 'confirm_failed', detail: `GET ${path} failed: ${(error as Error).message}` };
+    return apiFailure(what, { thrown: error });
   }
-  const body = Buffer.from(await response.arrayBuffer());
-  if (!response.ok) {
-    return { ok: false, reason: 'confirm_failed', detail: `GET ${path} answered HTTP ${response.status}` };
-  }
+  if (!response.ok) return apiFailure(what, response);
   const parsed = parseJsonObject(body);
-  if (!parsed.ok) return { ok: false, reason: 'confirm_failed', detail: `GET ${path}: ${parsed.detail}` };
+  if (!parsed.ok) return { ok: false, reason: 'confirm_failed', detail: `${what}: ${parsed.detail}` };
   return parsed;
 }
 

@@ -17,6 +17,8 @@ import { rootCertificates } from 'node:tls';
 import type { EventKind, PaymentEvent } from '../event';
 import { decodeSignature, header, refuse } from './crypto';
 import {
+  API_TIMEOUT_MS,
+  apiFailure,
   canonicalEvent,
   decimalAmount,
   fullName,
@@ -67,7 +69,6 @@ type Environment = keyof typeof API_BASE_URLS;
 /** A PayPal certificate bundle is a few kilobytes; anything far larger is not one. */
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 const MAX_CHAIN_LENGTH = 5;
-const FETCH_TIMEOUT_MS = 10_000;
 
 export interface CertificateCache {
   get(url: string): string | undefined;
@@ -211,7 +212,7 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
   async function fetchCertificate(url: URL, context: ProviderContext): Promise<string | Refusal> {
     let response: Response;
     try {
-      response = await fetchOf(context)(url, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      response = await fetchOf(context)(url, { redirect: 'error', signal: AbortSignal.timeout(API_TIMEOUT_MS) });
     } catch (error) {
       return refuse('certificate_invalid', `fetching the certificate failed: ${(error as Error).message}`);
     }
@@ -300,13 +301,14 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
   async function callApi(url: string, context: ProviderContext, init: RequestInit): Promise<{ value: JsonObject } | Refusal> {
     const what = `${init.method ?? 'GET'} ${new URL(url).pathname}`;
     let response: Response;
+    let body: Buffer;
     try {
-      response = await fetchOf(context)(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      response = await fetchOf(context)(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+      body = Buffer.from(await response.arrayBuffer());
     } catch (error) {
-      return refuse('confirm_failed', `${what} failed: ${(error as Error).message}`);
+      return apiFailure(what, { thrown: error });
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) return refuse('confirm_failed', `${what} answered HTTP ${response.status}`);
+    if (!response.ok) return apiFailure(what, response);
     const parsed = parseJsonObject(body);
     return parsed.ok ? { value: parsed.value } : refuse('confirm_failed', `${what}: ${parsed.detail}`);
   }

@@ -30,7 +30,10 @@ export type RefusalReason =
   | 'unknown_key'
   | 'body_unreadable'
   | 'certificate_invalid'
-  | 'confirm_failed';
+  /** The gateway's API answered that the event is not what the request claims (or could not be read). */
+  | 'confirm_failed'
+  /** The gateway's API could not be asked (no answer, 5xx, 429): asking again later may succeed. */
+  | 'confirm_unavailable';
 
 export type Refusal = {
   ok: false;

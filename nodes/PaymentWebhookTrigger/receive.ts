@@ -19,12 +19,16 @@ function answer(context: IWebhookFunctions, status: number, body: IDataObject): 
   return { noWebhookResponse: true };
 }
 
-/** Logs why (never the secret or the signature: providers keep them out of `detail`) and answers 401. */
+/**
+ * Logs why (never the secret or the signature: providers keep them out of `detail`) and answers
+ * 401, or 503 when the gateway's API could not be asked, so the gateway sends the event again later.
+ */
 function refuse(context: IWebhookFunctions, provider: Provider, refusal: Refusal): IWebhookResponseData {
   context.logger.warn(`Payment webhook refused (${provider.displayName}): ${refusal.reason}: ${refusal.detail}`, {
     provider: provider.id,
     reason: refusal.reason,
   });
+  if (refusal.reason === 'confirm_unavailable') return answer(context, 503, { error: 'the gateway API could not be reached to verify this event; retry later' });
   return answer(context, 401, { error: 'webhook signature verification failed' });
 }
 

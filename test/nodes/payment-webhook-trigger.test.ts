@@ -233,6 +233,7 @@ describe('Payment Webhook Trigger: unsigned gateways are confirmed through their
   beforeAll(async () => {
     // Mollie's API on loopback, answering with a recorded GET /v2/payments/{id} response.
     mollieApi = createServer((request, response) => {
+      if (request.url === '/v2/payments/tr_outage00001') return void response.writeHead(503, { 'content-type': 'application/json' }).end('{"status":503}');
       const known = request.url === '/v2/payments/tr_fNAwjMs3WT' && request.headers.authorization === 'Bearer test_mollie_api_key';
       response.writeHead(known ? 200 : 404, { 'content-type': 'application/json' }).end(known ? paid : '{"status":404}');
     });
@@ -258,6 +259,13 @@ describe('Payment Webhook Trigger: unsigned gateways are confirmed through their
     expect(server.results).toEqual([{ noWebhookResponse: true }]);
     expect(server.logs[0].message).toContain('confirm_failed');
     expect(JSON.stringify(server.logs)).not.toContain('test_mollie_api_key');
+  });
+
+  it('answers 503 and starts nothing while the gateway API is down, so Mollie sends the event again', async () => {
+    const server = await trigger('mollie', { apiKey: 'test_mollie_api_key', apiBaseUrl });
+    expect((await post(server.url, 'id=tr_outage00001', form)).status).toBe(503);
+    expect(server.results).toEqual([{ noWebhookResponse: true }]);
+    expect(server.logs[0].message).toContain('confirm_unavailable');
   });
 });
 

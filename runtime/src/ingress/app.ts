@@ -29,6 +29,11 @@ function store(event: PaymentEvent, source: string, options: IngressOptions): Pr
   );
 }
 
+/** The gateway's own API could not be asked (PayPal's verification, a confirming fetch): the gateway retries a 503. */
+function gatewayApiUnavailable(reply: FastifyReply): FastifyReply {
+  return reply.code(503).header('retry-after', '30').send({ error: 'the gateway API could not be reached to verify this event; retry later' });
+}
+
 /** How often Node checks open connections against the header and request timeouts (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1_000;
 
@@ -90,6 +95,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       // The reason and its diagnosis name no secret and no signature (core/providers' rule).
       request.log.warn({ source: name, outcome: 'refused', reason: verified.reason, detail: verified.detail }, 'webhook refused');
       observer.ingress(name, 'refused', { reason: verified.reason });
+      if (verified.reason === 'confirm_unavailable') return gatewayApiUnavailable(reply);
       return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
     }
     const normalized = provider.normalize(webhook, now, source);
@@ -109,8 +115,8 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       if (refused && !refused.ok) {
         request.log.warn({ source: name, outcome: 'refused', reason: refused.reason, detail: refused.detail }, 'webhook not confirmed');
         observer.ingress(name, 'refused', { reason: refused.reason });
-        // The gateway's API may only be unreachable for now: let the gateway retry.
-        return reply.code(refused.reason === 'confirm_failed' ? 503 : 401).send({ error: 'event not confirmed' });
+        if (refused.reason === 'confirm_unavailable') return gatewayApiUnavailable(reply);
+        return reply.code(401).send({ error: 'event not confirmed', reason: refused.reason });
       }
       events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
     }

@@ -41,6 +41,13 @@ async function startServer(handle: (request: Recorded, response: ServerResponse)
   return { origin, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** The origin of a port that was just listening and is closed now: connections to it are refused. */
+async function closedPortOrigin(): Promise<string> {
+  const { origin, close } = await startServer(() => undefined);
+  await close();
+  return origin;
+}
+
 function send(response: ServerResponse, status: number, text: string, type = 'application/json') {
   response.writeHead(status, { 'content-type': type });
   response.end(text);
@@ -182,12 +189,14 @@ describe('paypal api mode (verify-webhook-signature) and confirm', () => {
     ]);
   });
 
-  it('refuses what PayPal answers FAILURE for, and API errors as confirm_failed', async () => {
+  it('refuses what PayPal answers FAILURE for, a refused credential as confirm_failed, an API outage as confirm_unavailable', async () => {
     await expectRefusal(provider, webhook(withOneWhitespaceByte(body), vector.headers), apiConfig, TODAY, 'signature_mismatch');
     await expectRefusal(provider, webhook(body, vector.headers), { ...apiConfig, webhookId: 'OTHER' }, TODAY, 'signature_mismatch');
     await expectRefusal(provider, webhook(body, vector.headers), { ...apiConfig, clientSecret: 'wrong' }, TODAY, 'confirm_failed');
     status = 500;
-    await expectRefusal(createPayPalProvider({ apiBaseUrls: { live: server.origin, sandbox: server.origin } }), webhook(body, vector.headers), apiConfig, TODAY, 'confirm_failed');
+    await expectRefusal(createPayPalProvider({ apiBaseUrls: { live: server.origin, sandbox: server.origin } }), webhook(body, vector.headers), apiConfig, TODAY, 'confirm_unavailable');
+    const closed = await closedPortOrigin();
+    await expectRefusal(createPayPalProvider({ apiBaseUrls: { live: closed, sandbox: closed } }), webhook(body, vector.headers), apiConfig, TODAY, 'confirm_unavailable');
     await expectRefusal(provider, webhook(body, vector.headers), { ...apiConfig, clientId: undefined }, TODAY, 'missing_secret');
     await expectRefusal(provider, webhook('not json', vector.headers), apiConfig, TODAY, 'body_unreadable');
   });

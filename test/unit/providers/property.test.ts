@@ -24,6 +24,7 @@ const REFUSAL_REASONS: readonly RefusalReason[] = [
   'body_unreadable',
   'certificate_invalid',
   'confirm_failed',
+  'confirm_unavailable',
 ];
 
 /** One config that every provider can read: a 64-hex secret is also valid base64 and UTF-8. */
