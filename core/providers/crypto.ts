@@ -4,8 +4,14 @@ import type { HeaderMap, Refusal, RefusalReason, SourceConfig, VerifyResult, Web
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
 
-export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, data: string | Buffer): Buffer {
-  return createHmac(algorithm, key).update(data).digest();
+/** Bytes to sign: one buffer or text, or several parts hashed in order (no copy into one buffer). */
+export type SignedData = string | Buffer | ReadonlyArray<string | Buffer>;
+
+export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, data: SignedData): Buffer {
+  const digest = createHmac(algorithm, key);
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return digest.update(data).digest();
+  for (const part of data) digest.update(part);
+  return digest.digest();
 }
 
 /** Constant-time comparison of a computed digest with the signature the request carries. */
@@ -232,8 +238,8 @@ export interface TimedHeaderScheme {
   signatureKey: string;
   algorithm: HmacAlgorithm;
   encoding: SignatureEncoding;
-  /** The bytes signed for a timestamp and body. */
-  signedBytes(timestamp: string, rawBody: Buffer): Buffer;
+  /** The bytes signed for a timestamp and body, as parts (the body is not copied). */
+  signedParts(timestamp: string, rawBody: Buffer): ReadonlyArray<string | Buffer>;
 }
 
 export function verifyTimedHeader(
@@ -253,13 +259,13 @@ export function verifyTimedHeader(
   if (values.length === 0) return refuse('malformed_signature', `the ${scheme.header} header has no ${scheme.signatureKey}= signature`);
   const signatures = decodeDigests(values, scheme.encoding, scheme.algorithm, `the ${scheme.header} ${scheme.signatureKey} element`);
   if (!Array.isArray(signatures)) return signatures;
-  const signed = scheme.signedBytes(timestamps[0], request.rawBody);
+  const signed = scheme.signedParts(timestamps[0], request.rawBody);
   return matchThenCheckTime(config, signatures, (secret) => hmac(scheme.algorithm, secret, signed), Number(timestamps[0]), now);
 }
 
 /** The header value the gateway would send for these bytes, signed at `now`. */
 export function timedHeaderValue(scheme: TimedHeaderScheme, secret: string, body: Buffer, now: Date): string {
   const timestamp = String(Math.floor(now.getTime() / 1000));
-  const signature = hmac(scheme.algorithm, secret, scheme.signedBytes(timestamp, body)).toString(scheme.encoding);
+  const signature = hmac(scheme.algorithm, secret, scheme.signedParts(timestamp, body)).toString(scheme.encoding);
   return `${scheme.timestampKey}=${timestamp}${scheme.separator}${scheme.signatureKey}=${signature}`;
 }

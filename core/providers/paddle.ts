@@ -43,7 +43,7 @@ const SCHEME: TimedHeaderScheme = {
   signatureKey: 'h1',
   algorithm: 'sha256',
   encoding: 'hex',
-  signedBytes: (timestamp, rawBody) => Buffer.concat([Buffer.from(`${timestamp}:`, 'utf8'), rawBody]),
+  signedParts: (timestamp, rawBody) => [`${timestamp}:`, rawBody],
 };
 
 /**

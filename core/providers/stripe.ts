@@ -28,7 +28,7 @@ const SCHEME: TimedHeaderScheme = {
   signatureKey: 'v1',
   algorithm: 'sha256',
   encoding: 'hex',
-  signedBytes: (timestamp, rawBody) => Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]),
+  signedParts: (timestamp, rawBody) => [`${timestamp}.`, rawBody],
 };
 
 const KINDS: Readonly<Record<string, EventKind>> = {
