@@ -126,7 +126,7 @@ const RETRYABLE_API_STATUS = (status: number) => status >= 500 || status === 429
 
 /**
  * A failed call to a gateway's API as a refusal: `confirm_unavailable` when asking again later
- * may succeed (no answer, 5xx, 429), so the receiver answers 503 and the gateway retries;
+ * may succeed (no answer, 5xx, 408, 429), so the receiver answers 503 and the gateway retries;
  * otherwise `confirm_failed`. The detail names the call and status, never the credentials.
  */
 export function apiFailure(what: string, failure: { thrown: unknown } | { status: number }): Refusal {
