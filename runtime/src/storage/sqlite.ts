@@ -13,7 +13,9 @@ import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type 
  * machine). One process owns the file; Redis mode is for several.
  *
  * A delivery row moves queued → leased → delivered, or back to queued with a later due
- * time. Every transition checks the state it leaves, so a delivery is marked once.
+ * time. Every transition checks the state it leaves, and each lease numbers itself
+ * (`lease_id`), so an attempt's outcome only lands on its own lease: a replay that requeues
+ * the row while an earlier attempt is still finishing is not marked by that attempt.
  *
  * Ingress writes by group commit: the events accepted while one event-loop turn runs are
  * stored in one transaction, so they share one fsync, and each is acknowledged only after
@@ -36,6 +38,7 @@ interface PendingAccept {
 
 interface LeasedRow {
   seq: number;
+  lease_id: number;
   event_key: string;
   destination: string;
   lane_rank: number;
@@ -92,6 +95,8 @@ export class SqliteStorage implements RuntimeStorage {
         lane_rank INTEGER NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'delivered')),
         attempts INTEGER NOT NULL DEFAULT 0,
+        -- numbers each lease, so only the attempt holding it can finish it
+        lease_id INTEGER NOT NULL DEFAULT 0,
         -- queued: when it is due; delivered: when it finished (for pruning)
         due_at INTEGER NOT NULL,
         last_error TEXT,
@@ -99,6 +104,11 @@ export class SqliteStorage implements RuntimeStorage {
       );
       CREATE INDEX IF NOT EXISTS deliveries_next ON deliveries (destination, state, lane_rank, due_at, seq);
     `);
+    // Files written before leases were numbered get the column (existing rows start at 0).
+    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('deliveries')`).all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === 'lease_id')) {
+      this.db.exec('ALTER TABLE deliveries ADD COLUMN lease_id INTEGER NOT NULL DEFAULT 0');
+    }
     this.statements = {
       insertEvent: this.db.prepare('INSERT OR IGNORE INTO events (key, body, stored_at) VALUES (?, ?, ?)'),
       insertDelivery: this.db.prepare(
@@ -110,15 +120,15 @@ export class SqliteStorage implements RuntimeStorage {
            lane_rank = excluded.lane_rank, last_error = NULL`,
       ),
       lease: this.db.prepare(
-        `UPDATE deliveries SET state = 'leased', attempts = attempts + 1
+        `UPDATE deliveries SET state = 'leased', attempts = attempts + 1, lease_id = lease_id + 1
          WHERE seq = (SELECT seq FROM deliveries WHERE destination = ? AND state = 'queued' AND due_at <= ?
                       ORDER BY lane_rank, due_at, seq LIMIT 1)
-         RETURNING seq, event_key, destination, lane_rank, attempts,
+         RETURNING seq, lease_id, event_key, destination, lane_rank, attempts,
            (SELECT body FROM events WHERE key = event_key) AS body`,
       ),
-      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered', due_at = ? WHERE seq = ? AND state = 'leased'`),
+      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered', due_at = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`),
       retry: this.db.prepare(
-        `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased'`,
+        `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`,
       ),
       pruneDeliveries: this.db.prepare(`DELETE FROM deliveries WHERE state = 'delivered' AND due_at < ?`),
       pruneEvents: this.db.prepare(
@@ -303,8 +313,8 @@ export class SqliteStorage implements RuntimeStorage {
     // again; a process stopping meanwhile leaves the row leased, and its next start queues it.
     for (;;) {
       try {
-        if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq);
-        else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq);
+        if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq, row.lease_id);
+        else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq, row.lease_id);
         return;
       } catch {
         if (!this.consuming) return;
