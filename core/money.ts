@@ -84,8 +84,16 @@ const PROVIDER_EXPONENT_EXCEPTIONS: Readonly<Record<Exclude<CurrencyRules, 'iso'
 
 const CURRENCY_CODE = /^[A-Za-z]{3}$/;
 
+/**
+ * Codes already accepted, as given, with their upper-case form. Every sum and comparison
+ * checks its currency: reconciling a million payments makes millions of checks of a few codes.
+ */
+const acceptedCodes = new Map<string, string>();
+
 /** Upper-cases a currency code (Stripe sends `usd`) and refuses anything we have no exponent for. */
 function knownCurrency(currency: string): string {
+  const accepted = acceptedCodes.get(currency);
+  if (accepted !== undefined) return accepted;
   if (typeof currency !== 'string' || !CURRENCY_CODE.test(currency)) {
     throw new MoneyError(`"${String(currency)}" is not a currency code (three letters, ISO 4217)`);
   }
@@ -93,6 +101,7 @@ function knownCurrency(currency: string): string {
   if (!(code in ISO_4217_EXPONENTS) && !(code in RECENTLY_WITHDRAWN_EXPONENTS)) {
     throw new MoneyError(`unknown currency ${code}: not an ISO 4217 code with minor units`);
   }
+  acceptedCodes.set(currency, code);
   return code;
 }
 
