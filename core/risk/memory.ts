@@ -1,27 +1,60 @@
 import type { RiskWindowStore, WindowOp } from './types';
 
 /**
+ * One sliding window of distinct members: each member's latest sighting, and every sighting
+ * in time order. Expiry takes sightings from the oldest end and forgets a member only when
+ * the sighting taken is its latest, so a refreshed member outlives its earlier sightings, and
+ * no step scans the window (a Map iterated from its front after deletions walks their holes).
+ */
+class SlidingWindow {
+  private readonly latest = new Map<string, number>();
+  private members: string[] = [];
+  private times: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.latest.size;
+  }
+
+  expire(cutoff: number): void {
+    while (this.head < this.times.length && this.times[this.head] <= cutoff) {
+      const member = this.members[this.head];
+      if (this.latest.get(member) === this.times[this.head]) this.latest.delete(member);
+      this.head += 1;
+    }
+    // Drop the taken sightings once they are most of the arrays: amortized O(1) per sighting.
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.members = this.members.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  see(member: string, at: number): void {
+    this.latest.set(member, at);
+    this.members.push(member);
+    this.times.push(at);
+  }
+}
+
+/**
  * Windows in this process's memory: for the runtime's embedded mode and for tests. The same
  * semantics as the Redis store, but nothing is shared between processes.
  */
 export class MemoryRiskWindowStore implements RiskWindowStore {
-  private readonly windows = new Map<string, Map<string, number>>();
+  private readonly windows = new Map<string, SlidingWindow>();
   private readonly buckets = new Map<string, Map<number, number>>();
 
   async slide(ops: WindowOp[], now: number): Promise<number[]> {
     return ops.map(({ key, windowMs, member }) => {
       let window = this.windows.get(key);
-      if (!window) this.windows.set(key, (window = new Map()));
-      // A Map iterates in insertion order and a refreshed member is re-inserted, so members
-      // are in time order: expiry stops at the first live one instead of scanning the window.
-      for (const [name, at] of window) {
-        if (at > now - windowMs) break;
-        window.delete(name);
+      if (!window) {
+        // Counting a window nobody was seen in: nothing to keep.
+        if (member === undefined) return 0;
+        this.windows.set(key, (window = new SlidingWindow()));
       }
-      if (member !== undefined) {
-        window.delete(member);
-        window.set(member, now);
-      }
+      window.expire(now - windowMs);
+      if (member !== undefined) window.see(member, now);
       if (window.size === 0) this.windows.delete(key);
       return window.size;
     });

@@ -150,6 +150,26 @@ describe.each(backends)('risk scoring with the %s window store', (_name, makeSto
     expect(later.signals.find((s) => s.id === 'attempts.ip')!.value).toBe(2);
   });
 
+  it('counts each member once from its latest sighting through thousands of sightings', async () => {
+    // 5,000 sightings of 700 members over 50 s against a 10 s window: members recur at
+    // random, so expiry keeps meeting superseded sightings, and the memory store drops the
+    // sightings it has taken several times. The count is checked against a plain model.
+    const windowMs = 10_000;
+    const latest = new Map<string, number>();
+    let state = 7;
+    const next = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0);
+    for (let step = 0; step < 5_000; step += 1) {
+      const now = T0 + step * 10;
+      const member = `m${next() % 700}`;
+      latest.set(member, now);
+      const [count] = await store.slide([{ key: 'long', windowMs, member }], now);
+      const expected = [...latest.values()].filter((at) => at > now - windowMs).length;
+      if (count !== expected) throw new Error(`step ${step}: counted ${count}, expected ${expected}`);
+    }
+    const [afterQuiet] = await store.slide([{ key: 'long', windowMs }], T0 + 49_990 + windowMs);
+    expect(afterQuiet).toBe(0);
+  });
+
   it('judges a decline ratio only above the minimum volume', async () => {
     const first = await score(paymentEvent({ kind: 'payment.failed', customer: { id: 'cus_once' } }), T0);
     expect(first.signals.find((s) => s.id === 'declineRatio.customer')).toBeUndefined();
