@@ -26,15 +26,42 @@ end
 return counts
 `;
 
-/** The client with the script defined on it (ioredis adds the method at run time). */
-type ScriptedRedis = Redis & { slideWindows(numKeys: number, ...args: string[]): Promise<number[]> };
+/**
+ * A source's volume counts in one hash, a field per bucket index: count one event in the
+ * current bucket, keep the key while the source is active, and return the last `history`
+ * counts as integers, oldest first. Buckets older than that are dropped once the hash holds
+ * twice as many fields as it shows (a source that went quiet expires with its key).
+ * ARGV: the current bucket index, history, the key's expiry in ms.
+ */
+const BUCKET_SCRIPT = `
+local current = tonumber(ARGV[1])
+local history = tonumber(ARGV[2])
+redis.call('HINCRBY', KEYS[1], current, 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local fields = {}
+for i = 1, history do fields[i] = current - history + i end
+local counts = redis.call('HMGET', KEYS[1], unpack(fields))
+for i = 1, history do counts[i] = tonumber(counts[i]) or 0 end
+if redis.call('HLEN', KEYS[1]) > 2 * history then
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if tonumber(field) <= current - history then redis.call('HDEL', KEYS[1], field) end
+  end
+end
+return counts
+`;
+
+/** The client with the scripts defined on it (ioredis adds the methods at run time). */
+type ScriptedRedis = Redis & {
+  slideWindows(numKeys: number, ...args: string[]): Promise<number[]>;
+  countBucket(key: string, current: string, history: string, expireMs: string): Promise<number[]>;
+};
 
 /**
  * Windows in Redis, so every process and every n8n execution sees the same counts.
  * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
- * so a redelivered event or a reused card is not counted twice); a volume bucket is a
- * counter per bucket index. Each call runs as one script or MULTI/EXEC transaction: the trim,
- * add and count of every window happen atomically with respect to other clients.
+ * so a redelivered event or a reused card is not counted twice); volume buckets are one
+ * hash per source. Each call runs as one script: the trim, add and count of every window
+ * happen atomically with respect to other clients.
  */
 export class RedisRiskWindowStore implements RiskWindowStore {
   private readonly redis: Redis;
@@ -44,6 +71,7 @@ export class RedisRiskWindowStore implements RiskWindowStore {
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'pw:risk:';
     this.redis.defineCommand('slideWindows', { lua: SLIDE_SCRIPT });
+    this.redis.defineCommand('countBucket', { numberOfKeys: 1, lua: BUCKET_SCRIPT });
   }
 
   async slide(ops: WindowOp[], now: number): Promise<number[]> {
@@ -57,27 +85,9 @@ export class RedisRiskWindowStore implements RiskWindowStore {
 
   async bucket(key: string, now: number, bucketMs: number, history: number): Promise<number[]> {
     const current = Math.floor(now / bucketMs);
-    const keys = Array.from({ length: history }, (_, i) => `${this.prefix}b:${key}:${current - history + 1 + i}`);
-    const currentKey = keys[keys.length - 1];
-    const replies = await exec(
-      this.redis
-        .multi()
-        .incr(currentKey)
-        .pexpire(currentKey, bucketMs * (history + 1))
-        .mget(...keys),
-    );
-    return (replies[2] as Array<string | null>).map((count) => Number(count ?? 0));
+    return (this.redis as ScriptedRedis).countBucket(`${this.prefix}v:${key}`, String(current), String(history), String(bucketMs * (history + 1)));
   }
 
   /** The Redis client belongs to the caller, which closes it. */
   async close(): Promise<void> {}
-}
-
-async function exec(tx: ReturnType<Redis['multi']>): Promise<unknown[]> {
-  const results = await tx.exec();
-  if (!results) throw new Error('Redis transaction was aborted');
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }

@@ -39,4 +39,29 @@ describe('risk windows shared through one Redis server', () => {
     const buckets = await store.bucket('vol:stripe', T0 + 101, DEFAULT_RISK_CONFIG.rules.spike.bucketMs, 2);
     expect(buckets[1]).toBe(82);
   });
+
+  it('keeps a volume chart of a source that runs for hours to the buckets it shows, through gaps', async () => {
+    const prefix = `test:risk:${randomUUID()}:`;
+    const redis = connect();
+    const store = new RedisRiskWindowStore({ redis, prefix });
+    const bucketMs = 60_000;
+    const history = 5;
+    const seen = new Map<number, number>();
+    // Three events a minute for 300 minutes, silent for a minute now and then.
+    for (let minute = 0; minute < 300; minute += 1) {
+      if (minute % 17 === 16) continue;
+      for (let event = 0; event < 3; event += 1) {
+        const now = T0 + minute * bucketMs + event * 1_000;
+        const counts = await store.bucket('vol:stripe', now, bucketMs, history);
+        seen.set(minute, (seen.get(minute) ?? 0) + 1);
+        const current = Math.floor(now / bucketMs) - Math.floor(T0 / bucketMs);
+        expect(counts).toEqual(Array.from({ length: history }, (_, i) => seen.get(current - history + 1 + i) ?? 0));
+      }
+    }
+    // Older buckets are dropped: the hash never holds much more than the chart shows.
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys).toHaveLength(1);
+    expect(await redis.hlen(keys[0])).toBeLessThanOrEqual(2 * history + 1);
+    expect(await redis.pttl(keys[0])).toBeGreaterThan(bucketMs * history);
+  });
 });
