@@ -124,6 +124,11 @@ function boundNotes(
       mode === 'sqlite' && commits
         ? ` A bare single-row commit (one fsync) takes ${fixed(1e6 / commits, 0)} µs on this disk, ${int(commits)}/s: storage that commits once per event cannot pass that rate, whatever the CPU.`
         : '';
+    const alone = mode === 'sqlite' ? physical?.result?.sqliteCommitMs : physical?.result?.redisWriteMs;
+    const floor = alone
+      ? ` A lone durable write (${mode === 'sqlite' ? 'a one-row commit' : 'a SET with appendfsync always'}), one at a time on this machine, took p50 ${fixed(alone.p50, 2)} ms, ` +
+        `p99 ${fixed(alone.p99, 2)} ms, p99.9 ${fixed(alone.p99_9, 2)} ms, at most ${fixed(alone.max)} ms: every request waits for the write that holds its event.`
+      : '';
     const perCommand = Object.entries(result.redisCommandsPerRequest ?? {});
     const commands =
       perCommand.length > 0
@@ -134,7 +139,7 @@ function boundNotes(
     notes.push(
       `- **Ingest, ${mode}**: at the best step (${best.connections} connections) the runtime used ${percent(runtime)} of a core` +
         `${best.cpu.redis !== undefined ? `, Redis ${percent(best.cpu.redis)}` : ''}, the load generator ${percent(best.cpu.loadgen ?? 0)}${pressure}: ${verdict}${idle}. ` +
-        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}`,
+        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}${floor}`,
     );
   }
   const profile = delivery?.result?.profile;
@@ -342,6 +347,16 @@ export function render(): void {
         ? [`| Bare SQLite commit of one ${int(result.bodyBytes)}-byte row (WAL, synchronous FULL, same disk as the runtime's data) | ${int(result.sqliteCommitsPerSecond)} | ${fixed(1e6 / result.sqliteCommitsPerSecond, 0)} µs |`]
         : []),
       '',
+      ...(result.sqliteCommitMs && result.redisWriteMs
+        ? [
+            '| A lone durable write, one after another | p50 ms | p99 ms | p99.9 ms | max ms |',
+            '| --- | ---: | ---: | ---: | ---: |',
+            ...([['SQLite commit of one row (fsync)', result.sqliteCommitMs], ['Redis `SET … NX`, appendfsync always', result.redisWriteMs]] as const).map(
+              ([name, latency]) => `| ${name} | ${fixed(latency.p50, 2)} | ${fixed(latency.p99, 2)} | ${fixed(latency.p99_9, 2)} | ${fixed(latency.max)} |`,
+            ),
+            '',
+          ]
+        : []),
       `Verification costs ${fixed(result.verifyOverHmac, 2)}x the bare HMAC. ${stageNote(physical, runAt)}`,
       '',
     );

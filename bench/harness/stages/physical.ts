@@ -7,13 +7,23 @@ import { getProvider } from '../../../core/providers';
 import { startRedisServer } from '../../../test/support/redis-server';
 import type { BenchContext } from '../context';
 import { eventPool, STRIPE_SECRET } from '../events';
+import { percentile } from '../paced';
 
 /**
  * The floor under ingest: a bare HMAC-SHA256 over the bytes Stripe signs, our Stripe
  * verification of the same request, a bare Redis `SET NX` pipeline on a Redis as
  * durable as the runtime's (appendfsync always), and bare SQLite commits as durable as
  * the runtime's (WAL, synchronous FULL), one row each, on the disk the runtime writes to.
+ * Each durable write is also timed alone: its tail is the floor under acknowledgement
+ * latency, since a request waits for the commit that holds its event.
  */
+export interface WriteLatency {
+  p50: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+}
+
 export interface PhysicalResult {
   bodyBytes: number;
   hmacPerSecond: number;
@@ -26,6 +36,10 @@ export interface PhysicalResult {
   redisPipelineDepth: number;
   /** Single-row transactions per second (each waits for the disk). */
   sqliteCommitsPerSecond: number;
+  /** Milliseconds per single-row commit, one after another. */
+  sqliteCommitMs: WriteLatency;
+  /** Milliseconds per lone `SET NX` round trip (appendfsync always), one after another. */
+  redisWriteMs: WriteLatency;
 }
 
 const ROUNDS = 10;
@@ -53,8 +67,27 @@ async function rate(seconds: number, operation: () => unknown, batch = 1000, clo
   return count / (now() - started);
 }
 
+/** Runs `write` one at a time for about `seconds`, timing each: the rate and the latency spread. */
+async function timedWrites(seconds: number, write: () => unknown): Promise<{ perSecond: number; latency: WriteLatency }> {
+  for (let index = 0; index < 50; index += 1) await write(); // warm-up
+  const times: number[] = [];
+  const started = performance.now();
+  let now = started;
+  while (now - started < seconds * 1000) {
+    const before = now;
+    await write();
+    now = performance.now();
+    times.push(now - before);
+  }
+  const sorted = Float64Array.from(times).sort();
+  return {
+    perSecond: times.length / ((now - started) / 1000),
+    latency: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p99_9: percentile(sorted, 0.999), max: sorted[sorted.length - 1] },
+  };
+}
+
 /** One row per transaction, like each state transition of the runtime's SQLite mode. */
-async function sqliteCommits(dir: string, seconds: number, body: Buffer): Promise<number> {
+async function sqliteCommits(dir: string, seconds: number, body: Buffer): Promise<{ perSecond: number; latency: WriteLatency }> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const db = new BetterSqlite3(join(dir, 'commits.db'));
@@ -64,7 +97,7 @@ async function sqliteCommits(dir: string, seconds: number, body: Buffer): Promis
   const insert = db.prepare('INSERT INTO rows (key, body) VALUES (?, ?)');
   let key = 0;
   try {
-    return await rate(seconds, () => insert.run(String((key += 1)), body), 50, 'wall');
+    return await timedWrites(seconds, () => insert.run(String((key += 1)), body));
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -111,9 +144,10 @@ export async function benchPhysical(context: BenchContext, options: { seconds: n
       },
       1,
     ));
+  const redisWrites = await timedWrites(options.seconds, () => client.set(`alone:${(key += 1)}`, '1', 'PX', 86_400_000, 'NX'));
   client.disconnect();
   await redis.stop();
-  const sqliteCommitsPerSecond = await sqliteCommits(join(context.workDir, 'physical-sqlite'), options.seconds, rawBody);
+  const sqlite = await sqliteCommits(join(context.workDir, 'physical-sqlite'), options.seconds, rawBody);
 
   const result = {
     bodyBytes: rawBody.length,
@@ -124,11 +158,14 @@ export async function benchPhysical(context: BenchContext, options: { seconds: n
     verifyOverHmac: hmacPerSecond / verifyPerSecond,
     redisSetNxPerSecond,
     redisPipelineDepth: depth,
-    sqliteCommitsPerSecond,
+    sqliteCommitsPerSecond: sqlite.perSecond,
+    sqliteCommitMs: sqlite.latency,
+    redisWriteMs: redisWrites.latency,
   };
   console.log(
     `HMAC ${Math.round(result.hmacPerSecond)}/s (${result.hmacMicros.toFixed(2)} µs), verify ${Math.round(result.verifyPerSecond)}/s ` +
-      `(${result.verifyOverHmac.toFixed(2)}x), Redis SET NX ${Math.round(result.redisSetNxPerSecond)}/s, SQLite commits ${Math.round(sqliteCommitsPerSecond)}/s`,
+      `(${result.verifyOverHmac.toFixed(2)}x), Redis SET NX ${Math.round(result.redisSetNxPerSecond)}/s, SQLite commits ${Math.round(result.sqliteCommitsPerSecond)}/s ` +
+      `(p99 ${result.sqliteCommitMs.p99.toFixed(2)} ms, max ${result.sqliteCommitMs.max.toFixed(1)} ms), lone Redis write p99 ${result.redisWriteMs.p99.toFixed(2)} ms`,
   );
   return result;
 }
