@@ -1,39 +1,49 @@
 import type { RiskWindowStore, WindowOp } from './types';
 
 /**
- * One sliding window of distinct members: each member's latest sighting, and every sighting
- * in time order. Expiry takes sightings from the oldest end and forgets a member only when
- * the sighting taken is its latest, so a refreshed member outlives its earlier sightings, and
- * no step scans the window (a Map iterated from its front after deletions walks their holes).
+ * Every window of one length: each window's members with their latest sighting, and all
+ * sightings in time order. Expiry takes sightings from the oldest end, across all windows,
+ * and forgets a member only when the sighting taken is its latest (a refreshed member
+ * outlives its earlier sightings); a window left empty is dropped, so a customer seen once
+ * costs nothing after its window has passed, and no step scans a window.
  */
-class SlidingWindow {
-  private readonly latest = new Map<string, number>();
+class WindowsOfLength {
+  readonly windows = new Map<string, Map<string, number>>();
+  private keys: string[] = [];
   private members: string[] = [];
   private times: number[] = [];
   private head = 0;
 
-  get size(): number {
-    return this.latest.size;
+  /** Sightings come in time order: the runtime scores events as its clock reads them. */
+  see(key: string, member: string, at: number): number {
+    let window = this.windows.get(key);
+    if (window === undefined) this.windows.set(key, (window = new Map()));
+    window.set(member, at);
+    this.keys.push(key);
+    this.members.push(member);
+    this.times.push(at);
+    return window.size;
   }
 
   expire(cutoff: number): void {
-    while (this.head < this.times.length && this.times[this.head] <= cutoff) {
-      const member = this.members[this.head];
-      if (this.latest.get(member) === this.times[this.head]) this.latest.delete(member);
-      this.head += 1;
+    const { keys, members, times } = this;
+    let head = this.head;
+    while (head < times.length && times[head] <= cutoff) {
+      const window = this.windows.get(keys[head]);
+      if (window !== undefined && window.get(members[head]) === times[head]) {
+        window.delete(members[head]);
+        if (window.size === 0) this.windows.delete(keys[head]);
+      }
+      head += 1;
     }
+    this.head = head;
     // Drop the taken sightings once they are most of the arrays: amortized O(1) per sighting.
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.members = this.members.slice(this.head);
-      this.times = this.times.slice(this.head);
+    if (head > 1024 && head * 2 > times.length) {
+      this.keys = keys.slice(head);
+      this.members = members.slice(head);
+      this.times = times.slice(head);
       this.head = 0;
     }
-  }
-
-  see(member: string, at: number): void {
-    this.latest.set(member, at);
-    this.members.push(member);
-    this.times.push(at);
   }
 }
 
@@ -42,21 +52,17 @@ class SlidingWindow {
  * semantics as the Redis store, but nothing is shared between processes.
  */
 export class MemoryRiskWindowStore implements RiskWindowStore {
-  private readonly windows = new Map<string, SlidingWindow>();
+  /** By window length, so that each length's sightings expire in time order. */
+  private readonly lengths = new Map<number, WindowsOfLength>();
   private readonly buckets = new Map<string, Map<number, number>>();
 
   async slide(ops: WindowOp[], now: number): Promise<number[]> {
+    for (const [windowMs, windows] of this.lengths) windows.expire(now - windowMs);
     return ops.map(({ key, windowMs, member }) => {
-      let window = this.windows.get(key);
-      if (!window) {
-        // Counting a window nobody was seen in: nothing to keep.
-        if (member === undefined) return 0;
-        this.windows.set(key, (window = new SlidingWindow()));
-      }
-      window.expire(now - windowMs);
-      if (member !== undefined) window.see(member, now);
-      if (window.size === 0) this.windows.delete(key);
-      return window.size;
+      let windows = this.lengths.get(windowMs);
+      if (member === undefined) return windows?.windows.get(key)?.size ?? 0;
+      if (windows === undefined) this.lengths.set(windowMs, (windows = new WindowsOfLength()));
+      return windows.see(key, member, now);
     });
   }
 
@@ -70,7 +76,7 @@ export class MemoryRiskWindowStore implements RiskWindowStore {
   }
 
   async close(): Promise<void> {
-    this.windows.clear();
+    this.lengths.clear();
     this.buckets.clear();
   }
 }

@@ -1,5 +1,8 @@
 import Redis from 'ioredis';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   DEFAULT_RISK_CONFIG,
   MemoryRiskWindowStore,
@@ -175,4 +178,13 @@ describe.each(backends)('risk scoring with the %s window store', (_name, makeSto
     expect(first.signals.find((s) => s.id === 'declineRatio.customer')).toBeUndefined();
     expect(first.lane).toBe('standard');
   });
+});
+
+describe('risk windows in memory', () => {
+  it('forget a customer once its window has passed, so distinct customers do not grow the heap', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', join(__dirname, 'child-memory.js'), '300000']);
+    // Heap after 100,000, 200,000 and 300,000 events of distinct customers, 5 s apart at most.
+    const [first, , last] = stdout.trim().split(' ').map(Number);
+    expect(last).toBeLessThan(first * 1.5);
+  }, 60_000);
 });
