@@ -209,14 +209,21 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     return refuse('certificate_invalid', `the chain is longer than ${MAX_CHAIN_LENGTH} certificates`);
   }
 
+  /**
+   * The certificate PEM. PayPal's certificate host down, timing out or answering 5xx or 429
+   * is `confirm_unavailable` (answered 503, so PayPal retries); any other answer refuses.
+   */
   async function fetchCertificate(url: URL, context: ProviderContext): Promise<string | Refusal> {
     let response: Response;
     try {
       response = await fetchOf(context)(url, { redirect: 'error', signal: AbortSignal.timeout(API_TIMEOUT_MS) });
     } catch (error) {
-      return refuse('certificate_invalid', `fetching the certificate failed: ${(error as Error).message}`);
+      return apiFailure('fetching the certificate', { thrown: error });
     }
-    if (!response.ok) return refuse('certificate_invalid', `the certificate URL answered HTTP ${response.status}`);
+    if (!response.ok) {
+      const failure = apiFailure('the certificate URL', response);
+      return failure.reason === 'confirm_unavailable' ? failure : refuse('certificate_invalid', failure.detail);
+    }
     const body = Buffer.from(await response.arrayBuffer());
     if (body.length > MAX_CERTIFICATE_BYTES) return refuse('certificate_invalid', 'the certificate URL answered with an oversized body');
     return body.toString('utf8');

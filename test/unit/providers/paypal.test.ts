@@ -121,6 +121,26 @@ describe('paypal offline verification (certificate)', () => {
     expect(server.requests).toHaveLength(5);
   });
 
+  it('answers an unreachable certificate host or one answering 5xx or 429 as confirm_unavailable, and verifies once it is back', async () => {
+    let status = 503;
+    const flaky = await startServer((_request, response) => (status === 200 ? send(response, 200, chainPem, 'application/x-pem-file') : send(response, status, 'busy', 'text/plain')));
+    const closed = await closedPortOrigin();
+    try {
+      const at = (origin: string) => delivery(body, { 'paypal-cert-url': `${origin}${CERT_PATH}` });
+      const instance = createPayPalProvider({ certificateOrigins: [flaky.origin, closed] });
+      await expectRefusal(instance, at(closed), config, SIGNED_AT, 'confirm_unavailable');
+      await expectRefusal(instance, at(flaky.origin), config, SIGNED_AT, 'confirm_unavailable');
+      status = 429;
+      await expectRefusal(instance, at(flaky.origin), config, SIGNED_AT, 'confirm_unavailable');
+      status = 403;
+      await expectRefusal(instance, at(flaky.origin), config, SIGNED_AT, 'certificate_invalid');
+      status = 200;
+      await expect(instance.verify(at(flaky.origin), config, { now: SIGNED_AT })).resolves.toEqual({ ok: true });
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('refuses a tampered body, a one-whitespace-byte change and another webhook id', async () => {
     const tampered = Buffer.from(body.toString().replace('"total":"30.11"', '"total":"3.11"'));
     expect(tampered.equals(body)).toBe(false);
