@@ -129,6 +129,14 @@ function boundNotes(
       ? ` A lone durable write (${mode === 'sqlite' ? 'a one-row commit' : 'a SET with appendfsync always'}), one at a time on this machine, took p50 ${fixed(alone.p50, 2)} ms, ` +
         `p99 ${fixed(alone.p99, 2)} ms, p99.9 ${fixed(alone.p99_9, 2)} ms, at most ${fixed(alone.max)} ms: every request waits for the write that holds its event.`
       : '';
+    const pauses = result.redisPauses;
+    const stalls = pauses
+      ? ` Redis's own latency monitor, over the sweep and the latency runs: ${
+          Object.keys(pauses.longestMs).length > 0
+            ? `its main thread stalled for up to ${Object.entries(pauses.longestMs).sort((a, b) => b[1] - a[1]).map(([event, ms]) => `${int(ms)} ms in ${event}`).join(', ')}`
+            : 'no stall of its main thread reached 5 ms'
+        }; it rewrote its append-only file ${int(pauses.aofRewrites)} time${pauses.aofRewrites === 1 ? '' : 's'} in the background (a fork, and the whole dataset written to the same disk).`
+      : '';
     const perCommand = Object.entries(result.redisCommandsPerRequest ?? {});
     const commands =
       perCommand.length > 0
@@ -139,7 +147,7 @@ function boundNotes(
     notes.push(
       `- **Ingest, ${mode}**: at the best step (${best.connections} connections) the runtime used ${percent(runtime)} of a core` +
         `${best.cpu.redis !== undefined ? `, Redis ${percent(best.cpu.redis)}` : ''}, the load generator ${percent(best.cpu.loadgen ?? 0)}${pressure}: ${verdict}${idle}. ` +
-        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}${floor}`,
+        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}${floor}${stalls}`,
     );
   }
   const profile = delivery?.result?.profile;

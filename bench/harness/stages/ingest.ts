@@ -21,7 +21,20 @@ export interface IngestResult {
   profile?: ProfileSummary;
   /** Redis commands per answered request during the profiled run, by command (Redis mode; inside Lua scripts included). */
   redisCommandsPerRequest?: Record<string, number>;
+  /** Where Redis itself stalled during the sweep and the latency runs (Redis mode). */
+  redisPauses?: RedisPauses;
 }
+
+/** Redis's latency monitor (events of 5 ms or more) and its AOF rewrites. */
+export interface RedisPauses {
+  /** Per latency event (`aof-fsync-always`, `fork`, `command`, ...): the longest, in ms. */
+  longestMs: Record<string, number>;
+  /** Background rewrites of the append-only file (each forks Redis and writes the whole dataset). */
+  aofRewrites: number;
+}
+
+/** Redis reports each stall of its main thread at least this long in LATENCY LATEST. */
+const REDIS_LATENCY_THRESHOLD_MS = 5;
 
 export const INGEST_CONNECTIONS = [4, 16, 64];
 const NEVER_CALLED = 'http://127.0.0.1:9/ingress-only';
@@ -32,6 +45,8 @@ interface Storage {
   watch: Record<string, number>;
   /** Calls per command the storage has processed so far (Redis only). */
   commandCalls?: () => Promise<Record<string, number>>;
+  /** Where the storage server stalled since it started (Redis only). */
+  pauses?: () => Promise<RedisPauses>;
   /** How many of these event ids are stored (with their delivery job). */
   countStored(ids: string[]): Promise<number>;
   /** Empties the storage for the next run. */
@@ -44,6 +59,7 @@ async function redisStorage(): Promise<Storage> {
   const server: TestRedis = await startRedisServer({ appendOnly: true });
   const client = new Redis(server.url);
   const pid = await redisServerPid(server.url);
+  await client.config('SET', 'latency-monitor-threshold', String(REDIS_LATENCY_THRESHOLD_MS));
   return {
     location: server.url,
     durability: 'Redis with appendonly yes, appendfsync always',
@@ -51,6 +67,14 @@ async function redisStorage(): Promise<Storage> {
     commandCalls: async () => {
       const stats = await client.info('commandstats');
       return Object.fromEntries([...stats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map(([, name, calls]) => [name, Number(calls)]));
+    },
+    pauses: async () => {
+      const latest = (await client.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
+      const rewrites = /aof_rewrites:(\d+)/.exec(await client.info('persistence'))?.[1];
+      return {
+        longestMs: Object.fromEntries(latest.map(([event, , , maxMs]) => [event, Number(maxMs)])),
+        aofRewrites: Number(rewrites ?? 0),
+      };
     },
     countStored: async (ids) => {
       let stored = 0;
@@ -186,6 +210,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
     } finally {
       await runtime.stop();
     }
+    const redisPauses = await storage.pauses?.();
     const ids = acknowledgedIds(sweep.acceptedFiles);
     const stored = await storage.countStored(ids);
     const check = { acknowledged: ids.length, stored, missing: ids.length - stored };
@@ -193,7 +218,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
 
     // A separate run under the profiler, so its overhead does not touch the figures above.
     const profiled = options.profileSeconds > 0 ? await profileIngest(storage, { ...launch, dir }, sweep, options.profileSeconds) : {};
-    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled };
+    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled, ...(redisPauses && { redisPauses }) };
   } finally {
     await storage.close();
   }
