@@ -129,34 +129,45 @@ const RETRYABLE_API_STATUS = (status: number) => status >= 500 || status === 429
  * may succeed (no answer, 5xx, 408, 429), so the receiver answers 503 and the gateway retries;
  * otherwise `confirm_failed`. The detail names the call and status, never the credentials.
  */
-export function apiFailure(what: string, failure: { thrown: unknown } | { status: number }): Refusal {
+function apiFailure(what: string, failure: { thrown: unknown } | { status: number }): Refusal {
   if ('thrown' in failure) return { ok: false, reason: 'confirm_unavailable', detail: `${what} failed: ${(failure.thrown as Error)?.message ?? String(failure.thrown)}` };
   const reason = RETRYABLE_API_STATUS(failure.status) ? 'confirm_unavailable' : 'confirm_failed';
   return { ok: false, reason, detail: `${what} answered HTTP ${failure.status}` };
 }
 
 /** How long a gateway's API gets to answer one call, so a hung API cannot hold the request. */
-export const API_TIMEOUT_MS = 10_000;
+const API_TIMEOUT_MS = 10_000;
 
-/** GETs a JSON object from a gateway's API for `confirm`; failures as `apiFailure` classifies them. */
-export async function fetchJsonObject(
-  url: string,
-  authorization: string,
-  context: ProviderContext,
-): Promise<{ ok: true; value: JsonObject } | Refusal> {
-  const what = `GET ${new URL(url).pathname}`;
+/**
+ * One call to a gateway's API (or PayPal's certificate host), bounded by API_TIMEOUT_MS, its
+ * whole answer read: the body of a 2xx, or the failure as `apiFailure` classifies it. A
+ * connection cut while the body is read counts as no answer.
+ */
+export async function callGatewayApi(url: string | URL, init: RequestInit, context: ProviderContext): Promise<{ ok: true; body: Buffer } | Refusal> {
+  const what = `${init.method ?? 'GET'} ${new URL(url).pathname}`;
   let response: Response;
   let body: Buffer;
   try {
-    response = await (context.fetch ?? fetch)(url, { headers: { authorization, accept: 'application/json' }, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+    response = await (context.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
     body = Buffer.from(await response.arrayBuffer());
   } catch (error) {
     return apiFailure(what, { thrown: error });
   }
-  if (!response.ok) return apiFailure(what, response);
-  const parsed = parseJsonObject(body);
-  if (!parsed.ok) return { ok: false, reason: 'confirm_failed', detail: `${what}: ${parsed.detail}` };
+  return response.ok ? { ok: true, body } : apiFailure(what, response);
+}
+
+/** callGatewayApi for an answer that must be a JSON object; one that is not is `confirm_failed`. */
+export async function requestJsonObject(url: string, init: RequestInit, context: ProviderContext): Promise<{ ok: true; value: JsonObject } | Refusal> {
+  const answer = await callGatewayApi(url, init, context);
+  if (!answer.ok) return answer;
+  const parsed = parseJsonObject(answer.body);
+  if (!parsed.ok) return { ok: false, reason: 'confirm_failed', detail: `${init.method ?? 'GET'} ${new URL(url).pathname}: ${parsed.detail}` };
   return parsed;
+}
+
+/** GETs a JSON object from a gateway's API for `confirm`. */
+export function fetchJsonObject(url: string, authorization: string, context: ProviderContext): Promise<{ ok: true; value: JsonObject } | Refusal> {
+  return requestJsonObject(url, { headers: { authorization, accept: 'application/json' } }, context);
 }
 
 /** A nested JSON object (not an array, not null) by path, or undefined. */

@@ -17,8 +17,7 @@ import { rootCertificates } from 'node:tls';
 import type { EventKind, PaymentEvent } from '../event';
 import { decodeSignature, header, refuse } from './crypto';
 import {
-  API_TIMEOUT_MS,
-  apiFailure,
+  callGatewayApi,
   canonicalEvent,
   decimalAmount,
   fullName,
@@ -30,6 +29,7 @@ import {
   pick,
   pickObject,
   pickString,
+  requestJsonObject,
   type JsonObject,
 } from './payload';
 import type {
@@ -144,10 +144,6 @@ function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolea
   return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
 }
 
-function fetchOf(context: ProviderContext): typeof fetch {
-  return context.fetch ?? fetch;
-}
-
 function isRefusal(value: unknown): value is Refusal {
   return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
 }
@@ -210,23 +206,14 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
   }
 
   /**
-   * The certificate PEM. PayPal's certificate host down, timing out or answering 5xx or 429
-   * is `confirm_unavailable` (answered 503, so PayPal retries); any other answer refuses.
+   * The certificate PEM. PayPal's certificate host down, timing out or answering 5xx, 408 or
+   * 429 is `confirm_unavailable` (answered 503, so PayPal retries); any other answer refuses.
    */
   async function fetchCertificate(url: URL, context: ProviderContext): Promise<string | Refusal> {
-    let response: Response;
-    try {
-      response = await fetchOf(context)(url, { redirect: 'error', signal: AbortSignal.timeout(API_TIMEOUT_MS) });
-    } catch (error) {
-      return apiFailure('fetching the certificate', { thrown: error });
-    }
-    if (!response.ok) {
-      const failure = apiFailure('the certificate URL', response);
-      return failure.reason === 'confirm_unavailable' ? failure : refuse('certificate_invalid', failure.detail);
-    }
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > MAX_CERTIFICATE_BYTES) return refuse('certificate_invalid', 'the certificate URL answered with an oversized body');
-    return body.toString('utf8');
+    const answer = await callGatewayApi(url, { redirect: 'error' }, context);
+    if (!answer.ok) return answer.reason === 'confirm_unavailable' ? answer : refuse('certificate_invalid', answer.detail);
+    if (answer.body.length > MAX_CERTIFICATE_BYTES) return refuse('certificate_invalid', 'the certificate URL answered with an oversized body');
+    return answer.body.toString('utf8');
   }
 
   /** The validated signing certificate, from the cache or fetched (and cached once valid). */
@@ -305,20 +292,11 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     return token;
   }
 
-  async function callApi(url: string, context: ProviderContext, init: RequestInit): Promise<{ value: JsonObject } | Refusal> {
-    const what = `${init.method ?? 'GET'} ${new URL(url).pathname}`;
-    let response: Response;
-    let body: Buffer;
-    try {
-      response = await fetchOf(context)(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(API_TIMEOUT_MS) });
-      body = Buffer.from(await response.arrayBuffer());
-    } catch (error) {
-      return apiFailure(what, { thrown: error });
-    }
-    if (!response.ok) return apiFailure(what, response);
-    const parsed = parseJsonObject(body);
-    return parsed.ok ? { value: parsed.value } : refuse('confirm_failed', `${what}: ${parsed.detail}`);
+  /** PayPal's API refuses redirects: an answer from elsewhere is not PayPal's. */
+  function callApi(url: string, context: ProviderContext, init: RequestInit): Promise<{ ok: true; value: JsonObject } | Refusal> {
+    return requestJsonObject(url, { ...init, redirect: 'error' }, context);
   }
+
 
   async function verifyWithApi(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
     const transmission = transmissionOf(request);

@@ -141,6 +141,20 @@ describe('paypal offline verification (certificate)', () => {
     }
   });
 
+  it('answers a certificate whose answer is cut off mid-body as confirm_unavailable, not an error', async () => {
+    const cut = await startServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-length': String(chainPem.length) });
+      response.write(chainPem.slice(0, 100));
+      setTimeout(() => response.destroy(), 20);
+    });
+    try {
+      const instance = createPayPalProvider({ certificateOrigins: [cut.origin] });
+      await expectRefusal(instance, delivery(body, { 'paypal-cert-url': `${cut.origin}${CERT_PATH}` }), config, SIGNED_AT, 'confirm_unavailable');
+    } finally {
+      await cut.close();
+    }
+  });
+
   it('refuses a tampered body, a one-whitespace-byte change and another webhook id', async () => {
     const tampered = Buffer.from(body.toString().replace('"total":"30.11"', '"total":"3.11"'));
     expect(tampered.equals(body)).toBe(false);
