@@ -3,11 +3,11 @@ import { classify } from '../../runtime/src/delivery/post';
 
 const retry = { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 };
 
-describe('retryDelay (full jitter)', () => {
-  it('draws between zero and an exponentially growing cap', () => {
+describe('retryDelay (jitter with a floor)', () => {
+  it('draws between 75 % and 100 % of an exponentially growing cap', () => {
     expect([1, 2, 3, 4].map((attempt) => retryDelay(attempt, retry, undefined, () => 0.999_999))).toEqual([999, 1_999, 3_999, 7_999]);
-    expect(retryDelay(3, retry, undefined, () => 0)).toBe(0);
-    expect(retryDelay(3, retry, undefined, () => 0.5)).toBe(2_000);
+    expect(retryDelay(3, retry, undefined, () => 0)).toBe(3_000);
+    expect(retryDelay(3, retry, undefined, () => 0.5)).toBe(3_500);
   });
 
   it('never exceeds maxDelayMs', () => {

@@ -212,10 +212,12 @@ export function validateConfig(input: unknown): Validation {
     },
     sources,
     destinations,
+    // Defaults: 26 attempts over at least 24 h (runtime/README's "Retry schedule"), so an n8n
+    // outage of a day dead-letters nothing; the gateways themselves retry for days.
     retry: {
-      maxAttempts: read.integer(retry.maxAttempts, 'retry.maxAttempts', 10, 1),
-      initialDelayMs: read.integer(retry.initialDelayMs, 'retry.initialDelayMs', 1_000, 0),
-      maxDelayMs: read.integer(retry.maxDelayMs, 'retry.maxDelayMs', 3_600_000, 0),
+      maxAttempts: read.integer(retry.maxAttempts, 'retry.maxAttempts', 26, 1),
+      initialDelayMs: read.integer(retry.initialDelayMs, 'retry.initialDelayMs', 10_000, 0),
+      maxDelayMs: read.integer(retry.maxDelayMs, 'retry.maxDelayMs', 7_200_000, 0),
     },
     ...(deadLetter && {
       deadLetter: {
