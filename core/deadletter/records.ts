@@ -1,4 +1,4 @@
-import type { DeadLetterFilter, DeadLetterRecord, DeadLetterStatus, NewDeadLetter } from './types';
+import type { DeadLetterCounts, DeadLetterFilter, DeadLetterRecord, DeadLetterStatus, NewDeadLetter } from './types';
 
 export const DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['open', 'replayed', 'resolved', 'discarded'];
 
@@ -9,6 +9,11 @@ export const DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['open', 'repla
 export function dedupeKey(entry: Pick<NewDeadLetter, 'idempotencyKey' | 'origin'>): string {
   const { workflowId = '', node = '', destination = '' } = entry.origin;
   return JSON.stringify([entry.idempotencyKey, workflowId, node, destination]);
+}
+
+/** Zero records of every status, for a store to count into. */
+export function noCounts(): DeadLetterCounts {
+  return { open: 0, replayed: 0, resolved: 0, discarded: 0 };
 }
 
 /** A fresh open record for a first failure. */
@@ -26,7 +31,8 @@ export function newRecord(entry: NewDeadLetter, id: string, now: Date): DeadLett
   };
 }
 
-function statusesOf(filter: DeadLetterFilter): DeadLetterStatus[] | undefined {
+/** A filter's statuses as a list; undefined when it names none (every status matches). */
+export function statusesOf(filter: DeadLetterFilter): DeadLetterStatus[] | undefined {
   if (filter.status === undefined) return undefined;
   return Array.isArray(filter.status) ? filter.status : [filter.status];
 }

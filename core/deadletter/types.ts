@@ -60,6 +60,17 @@ export interface DeadLetterStore {
   close(): Promise<void>;
 }
 
+/** How many records have each status. */
+export type DeadLetterCounts = Record<DeadLetterStatus, number>;
+
+/**
+ * A store that counts on its own indexes, without reading a record: what metrics, the
+ * status page and alerts ask for on every scrape, poll and new dead letter.
+ */
+export interface CountingDeadLetterStore extends DeadLetterStore {
+  countByStatus(): Promise<DeadLetterCounts>;
+}
+
 /** Where and how a replay is sent. */
 export interface ReplayTarget {
   /** Overrides the record's `origin.replayUrl`. */

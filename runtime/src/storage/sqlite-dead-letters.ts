@@ -1,25 +1,64 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { dedupeKey, matchesFilter, newRecord, newestFirst, parseInstant } from '../../../core/deadletter/records';
+import { dedupeKey, matchesFilter, newRecord, noCounts, parseInstant, statusesOf } from '../../../core/deadletter/records';
 import type {
+  CountingDeadLetterStore,
+  DeadLetterCounts,
   DeadLetterFilter,
   DeadLetterRecord,
   DeadLetterStatus,
-  DeadLetterStore,
   NewDeadLetter,
 } from '../../../core/deadletter/types';
 
+/** A list's SQL: the indexed columns filtered, ordered and limited by SQLite; provider and kind read from the JSON there too. */
+function listQuery(filter: DeadLetterFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  // Deduplicated, so the statement cache holds at most one shape per set of statuses.
+  const named = statusesOf(filter);
+  const statuses = named && [...new Set(named)];
+  if (statuses) {
+    where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+    params.push(...statuses);
+  }
+  if (filter.from) {
+    where.push('last_failed_ms >= ?');
+    params.push(parseInstant(filter.from, 'from'));
+  }
+  if (filter.to) {
+    where.push('last_failed_ms <= ?');
+    params.push(parseInstant(filter.to, 'to'));
+  }
+  for (const field of ['provider', 'kind'] as const) {
+    if (!filter[field]) continue;
+    where.push(`json_extract(record, '$.${field}') = ?`);
+    params.push(filter[field]);
+  }
+  // errorContains is matched in JavaScript (Unicode case folding), so the limit is applied there.
+  const limited = filter.limit !== undefined && !filter.errorContains;
+  if (limited) params.push(filter.limit);
+  const sql =
+    `SELECT record FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    ` ORDER BY last_failed_ms DESC, id DESC${limited ? ' LIMIT ?' : ''}`;
+  return { sql, params };
+}
+
 /**
  * Dead letters in the embedded SQLite file, next to the queue: each record as JSON, with
- * the columns lookups need. Matching, ordering and merging follow core/deadletter/records,
- * like every other store; one transaction per change.
+ * the columns lookups need. Lists and counts run on the (status, last_failed_ms, id) index,
+ * so the status page, metrics and alerts read a page or a count, never the whole table.
+ * Matching and merging follow core/deadletter/records, like every other store; one
+ * transaction per change.
  */
-export class SqliteDeadLetterStore implements DeadLetterStore {
+export class SqliteDeadLetterStore implements CountingDeadLetterStore {
   private readonly insert: Statement;
   private readonly update: Statement;
   private readonly byId: Statement;
   private readonly openByDedupeKey: Statement;
   private readonly deleteBefore: Statement;
+  private readonly countStatuses: Statement;
+  /** Lists' statements by SQL text: a few dozen shapes at most (which filter fields are set). */
+  private readonly listStatements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
@@ -35,6 +74,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
       );
       CREATE INDEX IF NOT EXISTS dead_letters_open ON dead_letters (dedupe_key, status);
       CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (last_failed_ms);
+      CREATE INDEX IF NOT EXISTS dead_letters_by_status ON dead_letters (status, last_failed_ms, id);
     `);
     this.insert = db.prepare(
       'INSERT INTO dead_letters (id, dedupe_key, status, last_failed_ms, record) VALUES (@id, @dedupeKey, @status, @lastFailedMs, @record)',
@@ -45,6 +85,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
     this.byId = db.prepare('SELECT record FROM dead_letters WHERE id = ?');
     this.openByDedupeKey = db.prepare("SELECT record FROM dead_letters WHERE dedupe_key = ? AND status = 'open' LIMIT 1");
     this.deleteBefore = db.prepare('DELETE FROM dead_letters WHERE last_failed_ms < ?');
+    this.countStatuses = db.prepare('SELECT status, COUNT(*) AS count FROM dead_letters GROUP BY status');
   }
 
   private row(record: DeadLetterRecord) {
@@ -86,12 +127,27 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   }
 
   async list(filter: DeadLetterFilter = {}): Promise<DeadLetterRecord[]> {
-    const rows = this.db.prepare('SELECT record FROM dead_letters').all() as Array<{ record: string }>;
-    const matching = rows
-      .map((row) => JSON.parse(row.record) as DeadLetterRecord)
-      .filter((record) => matchesFilter(record, filter))
-      .sort(newestFirst);
-    return filter.limit === undefined ? matching : matching.slice(0, filter.limit);
+    const { sql, params } = listQuery(filter);
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    const limit = filter.limit ?? Infinity;
+    const found: DeadLetterRecord[] = [];
+    // Rows come newest first; iterating stops reading at the limit.
+    for (const row of statement.iterate(...params) as IterableIterator<{ record: string }>) {
+      if (found.length >= limit) break;
+      const record = JSON.parse(row.record) as DeadLetterRecord;
+      if (matchesFilter(record, filter)) found.push(record);
+    }
+    return found;
+  }
+
+  async countByStatus(): Promise<DeadLetterCounts> {
+    const counts = noCounts();
+    for (const { status, count } of this.countStatuses.all() as Array<{ status: DeadLetterStatus; count: number }>) counts[status] = count;
+    return counts;
   }
 
   async setStatus(id: string, status: DeadLetterStatus, note?: string): Promise<DeadLetterRecord | null> {

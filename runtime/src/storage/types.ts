@@ -1,5 +1,5 @@
 import type { PaymentEvent } from '../../../core/event';
-import type { DeadLetterStore } from '../../../core/deadletter/types';
+import type { CountingDeadLetterStore } from '../../../core/deadletter/types';
 import type { IdempotencyStore } from '../../../core/idempotency/types';
 import type { RiskWindowStore } from '../../../core/risk/types';
 
@@ -60,7 +60,7 @@ export interface StoredEvent {
 export interface RuntimeStorage {
   readonly kind: 'sqlite' | 'redis';
   readonly idempotency: IdempotencyStore;
-  readonly deadLetters: DeadLetterStore;
+  readonly deadLetters: CountingDeadLetterStore;
   /** The sliding windows core/risk counts in, shared by every process on this storage. */
   readonly riskWindows: RiskWindowStore;
   /**
