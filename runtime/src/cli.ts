@@ -39,6 +39,9 @@ const USAGE = `usage: payment-webhooks <command>
 
 class UsageError extends Error {}
 
+/** A stop signal repeated within this time is the same request delivered twice. */
+const REPEATED_SIGNAL_MS = 1_000;
+
 /** `--config`, else payment-webhooks.config.yaml where the command runs, else the example. */
 function configPath(given: string | undefined, io: Io): string {
   if (given) return resolve(io.cwd, given);
@@ -60,8 +63,15 @@ async function start(args: string[], io: Io): Promise<number> {
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
-      // A second signal means "now": exit without waiting (queued work is durable anyway).
-      process.once(signal, () => process.exit(1));
+      const stoppingSince = Date.now();
+      // A second signal means "now": exit without waiting (queued work is durable anyway). One
+      // within a second is the first one again: Ctrl-C reaches the whole process group and
+      // `npm start` forwards it to us as well.
+      const stopNow = () => {
+        if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) process.once(signal, stopNow);
+        else process.exit(1);
+      };
+      process.once(signal, stopNow);
       void runtime.close().then(done, (error: unknown) => {
         runtime.logger.error({ err: error }, 'shutdown failed');
         done();

@@ -220,6 +220,11 @@ export function spawnRuntime(args: string[], env: NodeJS.ProcessEnv = {}): Runti
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchRuntime(child);
+}
+
+/** Follows a child that runs the runtime (directly or under `npm start`): its JSON logs, listener and exit. */
+export function watchRuntime(child: ChildProcess): RuntimeProcess {
   const logs: Array<Record<string, unknown>> = [];
   let resolveListening: (url: string) => void = () => undefined;
   let rejectListening: (error: Error) => void = () => undefined;
