@@ -4,6 +4,7 @@ import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
 import { Alerter } from './alerts/alerter';
 import type { RuntimeConfig } from './config/types';
+import { CachedDeadLetterCounts } from './deadletters/counts';
 import { RuntimeMetrics } from './metrics/metrics';
 import { noopObserver, type DeliveryResult, type IngressOutcome, type Observer, type SpanAttributes, type SpanName, type StoreOutcome, type TracedWork } from './observer';
 import { Activity } from './status/activity';
@@ -30,12 +31,15 @@ export interface ObservabilityOptions {
 export class Observability implements Observer {
   readonly metrics: RuntimeMetrics;
   readonly activity: Activity;
+  /** Open dead letters and the rest, counted by the storage and cached for metrics, status page and alerts. */
+  readonly deadLetterCounts: CachedDeadLetterCounts;
   readonly tracing?: Tracing;
   readonly alerter?: Alerter;
 
   constructor(options: ObservabilityOptions) {
     const { config, storage } = options;
-    this.metrics = new RuntimeMetrics({ config, storage, now: options.now });
+    this.deadLetterCounts = new CachedDeadLetterCounts(storage.deadLetters);
+    this.metrics = new RuntimeMetrics({ config, storage, now: options.now, deadLetterCounts: this.deadLetterCounts });
     this.activity = new Activity(
       config.sources.map((source) => source.name),
       config.destinations.map((destination) => destination.name),
@@ -46,7 +50,7 @@ export class Observability implements Observer {
       this.alerter = new Alerter({
         config: config.alerts,
         logger: options.logger,
-        openDeadLetters: async () => (await storage.deadLetters.list({ status: 'open' })).length,
+        openDeadLetters: async () => (await this.deadLetterCounts.get()).open,
         onSent: (alert) => this.metrics.alertsSent.inc({ alert: alert.kind }),
         now: options.now,
         fetch: options.fetch,
@@ -70,6 +74,8 @@ export class Observability implements Observer {
   }
 
   delivery(destination: string, result: DeliveryResult, detail: { attempt: number; httpStatus?: number; durationMs: number; event: PaymentEvent }): void {
+    // The handler reports a dead letter once it is written: the next count must include it.
+    if (result === 'dead_letter') this.deadLetterCounts.invalidate();
     this.metrics.delivery(destination, result, detail);
     this.activity.delivery(destination, result, detail.httpStatus);
     this.alerter?.delivery(destination, result);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RiskAssessment } from '../../../core/risk/types';
 import type { DeliveryResult } from '../observer';
 import type { AlertsConfig } from './config';
+import { BucketedWindowCounter } from './window-counter';
 
 /**
  * Watches what the observer reports and POSTs an alert when something needs a human:
@@ -38,13 +39,14 @@ const POST_TIMEOUT_MS = 5_000;
 
 export class Alerter {
   private readonly lastSent = new Map<string, number>();
-  private readonly refusals = new Map<string, number[]>();
+  private readonly refusals: BucketedWindowCounter;
   private readonly failures = new Map<string, number>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly options: AlerterOptions) {
     this.now = options.now ?? Date.now;
+    this.refusals = new BucketedWindowCounter(options.config.refusedBurst.windowMs);
   }
 
   risk(source: string, assessment: RiskAssessment): void {
@@ -56,13 +58,11 @@ export class Alerter {
 
   refused(source: string, reason: string): void {
     const { count, windowMs } = this.options.config.refusedBurst;
-    const now = this.now();
-    const recent = (this.refusals.get(source) ?? []).filter((at) => now - at < windowMs);
-    recent.push(now);
-    this.refusals.set(source, recent);
-    if (recent.length >= count) {
-      this.fire('refused_burst', source, `${recent.length} refused webhooks on source ${source} within ${windowMs / 1000} s (last reason: ${reason}): someone may be probing the endpoint`, {
-        refused: recent.length,
+    // Refusals arrive by the thousand in a flood: counting one must not cost more than the last.
+    const recent = this.refusals.add(source, this.now());
+    if (recent >= count) {
+      this.fire('refused_burst', source, `${recent} refused webhooks on source ${source} within ${windowMs / 1000} s (last reason: ${reason}): someone may be probing the endpoint`, {
+        refused: recent,
         windowSeconds: windowMs / 1000,
         reason,
       });

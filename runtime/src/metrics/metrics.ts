@@ -2,13 +2,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PaymentEvent } from '../../../core/event';
 import type { RiskAssessment } from '../../../core/risk/types';
 import type { RuntimeConfig } from '../config/types';
+import { CachedDeadLetterCounts } from '../deadletters/counts';
 import type { DeliveryResult, IngressOutcome, StoreOutcome } from '../observer';
 import type { QueueStat, RuntimeStorage } from '../storage/types';
 
 /**
  * The runtime's Prometheus metrics, in a registry of its own (never prom-client's global
  * one), so two runtimes in one process never mix their counts. Counters are fed by the
- * observer hooks; queue and dead-letter gauges are read from the storage at scrape time.
+ * observer hooks; queue gauges are read from the storage at scrape time, the dead-letter
+ * gauge from the shared count cache (deadletters/counts.ts).
  *
  * Per request to /webhooks/{source}: received, verified, refused. Per event: duplicates,
  * stored. Per delivery attempt: delivered, retried, dead-lettered.
@@ -30,6 +32,8 @@ export interface MetricsOptions {
   now?: () => number;
   /** Node process metrics (CPU, memory, event loop); on by default. */
   processMetrics?: boolean;
+  /** Shared with the status page and the alerts; a cache of its own by default. */
+  deadLetterCounts?: CachedDeadLetterCounts;
 }
 
 export class RuntimeMetrics {
@@ -105,6 +109,7 @@ export class RuntimeMetrics {
     }
 
     const now = this.now;
+    const deadLetterCounts = options.deadLetterCounts ?? new CachedDeadLetterCounts(storage.deadLetters);
     // Both queue gauges are collected together: they share the read in flight.
     let queueRead: Promise<QueueStat[]> | undefined;
     const queueStats = () => {
@@ -139,7 +144,7 @@ export class RuntimeMetrics {
       help: 'Dead letters waiting for a decision (status open).',
       registers,
       async collect() {
-        this.set((await storage.deadLetters.list({ status: 'open' })).length);
+        this.set((await deadLetterCounts.get()).open);
       },
     });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
