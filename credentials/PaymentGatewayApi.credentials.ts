@@ -42,6 +42,8 @@ function fieldProperty(field: GatewayField): INodeProperties {
   switch (field.type) {
     case 'number':
       return { ...common, type: 'number', default: field.default };
+    case 'boolean':
+      return { ...common, type: 'boolean', default: field.default };
     case 'options':
       return { ...common, type: 'options', default: field.default, options: field.options };
     case 'string':

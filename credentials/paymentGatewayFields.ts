@@ -20,6 +20,7 @@ export type GatewayField = FieldBase &
   (
     | { type: 'string'; default: string; password?: boolean; placeholder?: string }
     | { type: 'number'; default: number }
+    | { type: 'boolean'; default: boolean }
     | { type: 'options'; default: string; options: Array<{ name: string; value: string }> }
   );
 
@@ -64,7 +65,17 @@ export const GATEWAY_FIELDS: Readonly<Record<string, GatewayCredentialFields>> =
   },
   'standard-webhooks': {
     secret: signingSecret('Signing Secret', 'The endpoint secret your gateway shows (also for Svix)', 'whsec_...'),
-    fields: [tolerance(300)],
+    fields: [
+      tolerance(300),
+      {
+        name: 'acceptCanonicalEvents',
+        displayName: 'Events From the Payment Webhooks Runtime',
+        type: 'boolean',
+        default: false,
+        description:
+          'Turn on only when this secret is the runtime’s delivery secret: the runtime has already verified each gateway’s signature, so its events arrive as the gateway’s own (Stripe’s stay Stripe’s). Leave off for any other sender, or whoever holds this secret could pose as another gateway.',
+      },
+    ],
   },
   paypal: {
     secret: null,

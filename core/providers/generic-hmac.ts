@@ -14,8 +14,12 @@
  *
  * Without an id anywhere, the id is derived as the SHA-256 hex of the raw body, so a retried
  * delivery of the same bytes deduplicates.
+ *
+ * Every part that decides what an event is must be signed: the template must include {body},
+ * an `idHeader` needs {id} in the template and a `timestampHeader` needs {timestamp}, or the
+ * source is refused as misconfigured (at `config check` and on every request).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EVENT_KINDS, type EventKind } from '../event';
 import {
   checkTimestamp,
@@ -29,7 +33,7 @@ import {
   type HmacAlgorithm,
   type SignatureEncoding,
 } from './crypto';
-import { canonicalEvent, compact, isoTime, malformedBody, parseJsonObject, pickString, type JsonObject } from './payload';
+import { bodyDigest, canonicalEvent, compact, isoTime, malformedBody, parseJsonObject, pickString, type JsonObject } from './payload';
 import type { Provider, Refusal, SourceConfig, WebhookRequest } from './types';
 
 const ALGORITHMS: readonly HmacAlgorithm[] = ['sha1', 'sha256', 'sha512'];
@@ -65,6 +69,21 @@ export function genericHmacSettings(config: SourceConfig): { ok: true; settings:
   if (template.includes('{timestamp}') && timestampHeader === undefined) {
     return { ok: false, problem: '`template` uses {timestamp}, so `timestampHeader` is required' };
   }
+  // Whatever the template leaves out is unsigned, and a captured request could be resent with it changed.
+  if (!template.includes('{body}')) return { ok: false, problem: '`template` must include {body}, or the body is not signed' };
+  const idHeader = optionalText(config, 'idHeader');
+  if (idHeader !== undefined && !template.includes('{id}')) {
+    return {
+      ok: false,
+      problem: '`idHeader` is set but `template` has no {id}: the id header would be unsigned and choose the event id; add {id} to `template`, or drop `idHeader` to read the id from the signed body (`idPath`)',
+    };
+  }
+  if (timestampHeader !== undefined && !template.includes('{timestamp}')) {
+    return {
+      ok: false,
+      problem: '`timestampHeader` is set but `template` has no {timestamp}: an unsigned timestamp stops no replay; add {timestamp} to `template`, or drop `timestampHeader`',
+    };
+  }
   const kindMap = config.kindMap ?? {};
   if (kindMap === null || typeof kindMap !== 'object' || Array.isArray(kindMap)) return { ok: false, problem: '`kindMap` must map types to event kinds' };
   for (const [type, kind] of Object.entries(kindMap)) {
@@ -77,7 +96,7 @@ export function genericHmacSettings(config: SourceConfig): { ok: true; settings:
       template,
       timestampHeader,
       toleranceSeconds: toleranceSeconds(config),
-      idHeader: optionalText(config, 'idHeader'),
+      idHeader,
       idPath: optionalText(config, 'idPath') ?? 'id',
       typePath: optionalText(config, 'typePath') ?? 'type',
       kindMap: kindMap as Record<string, EventKind>,
@@ -168,7 +187,7 @@ export const genericHmac: Provider = {
       events: [
         canonicalEvent(
           compact({
-            id: eventId(request, active, body) ?? createHash('sha256').update(request.rawBody).digest('hex'),
+            id: eventId(request, active, body) ?? bodyDigest(request.rawBody),
             provider: 'generic-hmac',
             type,
             kind,

@@ -197,7 +197,12 @@ export function nonEmpty<T extends object>(value: T): T | undefined {
   return Object.keys(kept).length === 0 ? undefined : kept;
 }
 
+/** The SHA-256 hex of a body's bytes: an identity a signed body carries when it names no event id of its own. */
+export function bodyDigest(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
 /** A test event's id derived from its body, so resending the same body keeps the id, as a gateway's retry would. */
 export function stableTestId(prefix: string, body: Buffer): string {
-  return `${prefix}${createHash('sha256').update(body).digest('hex').slice(0, 24)}`;
+  return `${prefix}${bodyDigest(body).slice(0, 24)}`;
 }

@@ -1,10 +1,15 @@
 /**
  * Razorpay: `X-Razorpay-Signature`, the hex HMAC-SHA256 of the raw body keyed with the
- * webhook secret as UTF-8. The event id arrives in the `x-razorpay-event-id` header.
+ * webhook secret as UTF-8. Razorpay's event id arrives only in the `x-razorpay-event-id`
+ * header, which is not signed, and Razorpay signs no time: a captured request resent with a
+ * new header value must not count as a new event. So the id is derived from the signed body
+ * (the event name, the object it is about and the event's `created_at`), which a genuine retry
+ * repeats; the header is ignored.
  */
 import type { EventKind, PaymentEvent } from '../event';
-import { header, headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
 import {
+  bodyDigest,
   canonicalEvent,
   derivedId,
   isoTime,
@@ -74,10 +79,9 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
   const invoice = entity(body, 'invoice');
   const order = entity(body, 'order');
   const subscription = entity(body, 'subscription');
-  // Without the header (a replayed body, an old integration) the id is derived: documented.
-  const id =
-    header(request.headers, 'x-razorpay-event-id')?.trim() ||
-    derivedId(type, pickString(subject, 'id'), pickString(body, 'created_at'));
+  const subjectId = pickString(subject, 'id');
+  // An event about no object (none Razorpay documents) is told apart by its bytes' digest.
+  const id = derivedId(type, subjectId ?? bodyDigest(request.rawBody), pickString(body, 'created_at'));
   const failed = type === 'payment.failed';
   const event = canonicalEvent(
     {

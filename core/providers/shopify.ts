@@ -1,15 +1,24 @@
 /**
  * Shopify: `X-Shopify-Hmac-Sha256` (`shopify-hmac-sha256` on Events deliveries) is the base64
  * HMAC-SHA256 of the raw body with the app's client secret; after a secret rotation Shopify
- * signs with the old one for a while, so both are configured. The event id and type are in
- * headers: `X-Shopify-Webhook-Id` (the same on every retry of one delivery) and
- * `X-Shopify-Topic`. Amounts are decimal strings (`"199.00"`).
+ * signs with the old one for a while, so both are configured. Amounts are decimal strings.
+ *
+ * Only the body is signed: `X-Shopify-Topic`, `X-Shopify-Webhook-Id` and the time headers are
+ * not, and Shopify signs no timestamp, so a captured request could be resent forever with any
+ * of them changed. The event's identity therefore comes from the signed body alone: what the
+ * object is (an order, a refund, a dispute, a subscription contract, a billing attempt), its
+ * id, and the state that decides the kind (an order's `financial_status`, a dispute's
+ * `status`). An object reaches each kind once, so `orders/create`, `orders/updated` and
+ * `orders/paid` of one paid order are one `payment.succeeded`; an update that changes no kind
+ * (`other`) is identified by the digest of its bytes. The topic header is kept as the
+ * event's `type` only when it names the same object as the body; otherwise the body is refused.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventKind, MoneyAmount } from '../event';
 import { add } from '../money';
 import { header, headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
 import {
+  bodyDigest,
   canonicalEvent,
   compact,
   decimalAmount,
@@ -33,16 +42,66 @@ const SCHEME: HeaderHmacScheme = {
   encoding: 'base64',
 };
 
-const KINDS: Readonly<Record<string, EventKind>> = {
-  'orders/create': 'checkout.completed',
-  'orders/paid': 'payment.succeeded',
-  'refunds/create': 'payment.refunded',
-  'disputes/create': 'dispute.opened',
-  'subscription_contracts/create': 'subscription.created',
-  'subscription_contracts/cancel': 'subscription.canceled',
-  'subscription_billing_attempts/success': 'subscription.renewed',
-  'subscription_billing_attempts/failure': 'invoice.payment_failed',
+/** The objects Shopify's payment webhooks carry, named as the first part of their topics. */
+type ObjectFamily = 'orders' | 'refunds' | 'disputes' | 'subscription_contracts' | 'subscription_billing_attempts';
+
+/** What the signed body is about, and the kind its own fields say. */
+interface Subject {
+  family: ObjectFamily;
+  objectId: string;
+  kind: EventKind;
+}
+
+const DISPUTE_KINDS: Readonly<Record<string, EventKind>> = {
+  needs_response: 'dispute.opened',
+  under_review: 'dispute.opened',
+  won: 'dispute.closed',
+  lost: 'dispute.closed',
+  accepted: 'dispute.closed',
+  charge_refunded: 'dispute.closed',
 };
+
+const CONTRACT_KINDS: Readonly<Record<string, EventKind>> = { active: 'subscription.created', cancelled: 'subscription.canceled' };
+
+function orderKind(body: JsonObject): EventKind {
+  if (pick(body, 'cancelled_at') != null) return 'other';
+  const status = pickString(body, 'financial_status');
+  if (status === 'paid') return 'payment.succeeded';
+  return status === 'pending' || status === 'authorized' ? 'checkout.completed' : 'other';
+}
+
+function billingAttemptKind(body: JsonObject): EventKind {
+  if (pickString(body, 'error_code') !== undefined) return 'invoice.payment_failed';
+  return pickString(body, 'order_id') !== undefined ? 'subscription.renewed' : 'other';
+}
+
+/** Reads the object from the body's own fields; undefined for a body of none of the families above. */
+function subjectOf(body: JsonObject): Subject | undefined {
+  const objectId = pickString(body, 'id') ?? pickString(body, 'admin_graphql_api_id');
+  if (objectId === undefined) return undefined;
+  if ('subscription_contract_id' in body && ('error_code' in body || 'ready' in body)) {
+    return { family: 'subscription_billing_attempts', objectId, kind: billingAttemptKind(body) };
+  }
+  if ('billing_policy' in body || pickString(body, 'admin_graphql_api_id')?.startsWith('gid://shopify/SubscriptionContract/')) {
+    return { family: 'subscription_contracts', objectId, kind: kindFrom(CONTRACT_KINDS, pickString(body, 'status') ?? '') };
+  }
+  if (Array.isArray(body.refund_line_items)) return { family: 'refunds', objectId, kind: 'payment.refunded' };
+  if (typeof body.reason === 'string' && 'initiated_at' in body && 'order_id' in body) {
+    return { family: 'disputes', objectId, kind: kindFrom(DISPUTE_KINDS, pickString(body, 'status') ?? '') };
+  }
+  if ('financial_status' in body || Array.isArray(body.line_items)) return { family: 'orders', objectId, kind: orderKind(body) };
+  return undefined;
+}
+
+/**
+ * The event id from signed content only. A refund or a billing attempt happens once; an order,
+ * a dispute or a contract reaches each kind once; an `other` update is its bytes' digest.
+ */
+function eventIdOf(subject: Subject, rawBody: Buffer): string {
+  if (subject.family === 'refunds' || subject.family === 'subscription_billing_attempts') return derivedId(subject.family, subject.objectId);
+  const state = subject.kind === 'other' ? bodyDigest(rawBody) : subject.kind;
+  return derivedId(subject.family, subject.objectId, state);
+}
 
 /** Reads the first of a header's spellings (classic `X-Shopify-*` or Events `shopify-*`). */
 function shopifyHeader(headers: HeaderMap, name: string): string | undefined {
@@ -62,9 +121,9 @@ function refundAmount(body: JsonObject): MoneyAmount | undefined {
   return moneyOrUndefined(() => amounts.slice(1).reduce(add, amounts[0]));
 }
 
-function amountOf(topic: string, body: JsonObject): MoneyAmount | undefined {
-  if (topic === 'refunds/create') return refundAmount(body);
-  if (topic.startsWith('disputes/')) return decimalAmount(pickString(body, 'amount'), pickString(body, 'currency'));
+function amountOf(family: ObjectFamily, body: JsonObject): MoneyAmount | undefined {
+  if (family === 'refunds') return refundAmount(body);
+  if (family === 'disputes') return decimalAmount(pickString(body, 'amount'), pickString(body, 'currency'));
   return decimalAmount(pickString(body, 'total_price'), pickString(body, 'currency'));
 }
 
@@ -80,14 +139,15 @@ export const shopify: Provider = {
     const parsed = parseJsonObject(request.rawBody);
     if (!parsed.ok) return parsed;
     const body = parsed.value;
+    const subject = subjectOf(body);
+    if (subject === undefined) return malformedBody('the signed body is not an order, refund, dispute, subscription contract or billing attempt');
+    // The topic is unsigned: kept as the type only when it names the object the signed body is.
     const topic = shopifyHeader(request.headers, 'topic');
-    if (topic === undefined) return malformedBody('the X-Shopify-Topic header is absent, so the event has no type');
-    // Without a webhook or event id header, the topic, the object's id and its update time identify the change.
-    const id =
-      shopifyHeader(request.headers, 'webhook-id') ??
-      shopifyHeader(request.headers, 'event-id') ??
-      derivedId(topic, pickString(body, 'id'), pickString(body, 'updated_at') ?? pickString(body, 'created_at'));
-    const isOrder = topic.startsWith('orders/');
+    if (topic === undefined) return malformedBody('the X-Shopify-Topic header is absent');
+    if (topic.split('/')[0] !== subject.family) {
+      return malformedBody(`the X-Shopify-Topic header (${topic}) names another object than the signed body, which is one of ${subject.family}`);
+    }
+    const isOrder = subject.family === 'orders';
     const customer = pick(body, 'customer');
     const test = pick(body, 'test');
     return {
@@ -95,18 +155,15 @@ export const shopify: Provider = {
       events: [
         canonicalEvent(
           compact({
-            id,
+            id: eventIdOf(subject, request.rawBody),
             provider: 'shopify',
             type: topic,
-            kind: kindFrom(KINDS, topic),
-            occurredAt: isoTime(
-              shopifyHeader(request.headers, 'triggered-at') ?? pick(body, 'updated_at') ?? pick(body, 'created_at'),
-              receivedAt,
-            ),
+            kind: subject.kind,
+            occurredAt: isoTime(pick(body, 'updated_at') ?? pick(body, 'initiated_at') ?? pick(body, 'created_at'), receivedAt),
             livemode: typeof test === 'boolean' ? !test : undefined,
-            amount: amountOf(topic, body),
+            amount: amountOf(subject.family, body),
             paymentId: isOrder ? pickString(body, 'id') : pickString(body, 'order_id'),
-            subscriptionId: topic.startsWith('subscription_contracts/')
+            subscriptionId: subject.family === 'subscription_contracts'
               ? pickString(body, 'admin_graphql_api_id') ?? pickString(body, 'id')
               : pickString(body, 'subscription_contract_id'),
             reference: isOrder ? pickString(body, 'name') : undefined,
@@ -117,7 +174,7 @@ export const shopify: Provider = {
               name: fullName(pickString(customer, 'first_name'), pickString(customer, 'last_name')),
             }),
             failure:
-              topic === 'subscription_billing_attempts/failure'
+              subject.kind === 'invoice.payment_failed'
                 ? nonEmpty({ code: pickString(body, 'error_code'), message: pickString(body, 'error_message') })
                 : undefined,
             risk: nonEmpty({ ip: isOrder ? pickString(body, 'browser_ip') : undefined }),

@@ -2,11 +2,12 @@
  * Standard Webhooks (standardwebhooks.com; Svix and the gateways that follow the spec):
  * `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<b64> [v1,<b64> …]`, an HMAC-SHA256 of
  * `"{id}.{timestamp}.{rawBody}"` keyed with the base64-decoded secret after its `whsec_` prefix.
- * Svix sends the same headers named `svix-*`; either set is read.
+ * Svix sends the same headers named `svix-*`: the first complete set is read, by `verify` and
+ * `normalize` alike.
  */
-import { EVENT_KINDS, validateEvent, type EventKind } from '../event';
+import { EVENT_KINDS, validateEvent, type EventKind, type PaymentEvent } from '../event';
 import { decodeDigests, header, hmac, matchThenCheckTime, refuse, signingSecret } from './crypto';
-import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString, stableTestId } from './payload';
+import { canonicalEvent, isoTime, malformedBody, parseJsonObject, pickString, stableTestId, type JsonObject } from './payload';
 import type {
   HeaderMap,
   NormalizeResult,
@@ -17,6 +18,8 @@ import type {
   VerifyResult,
   WebhookRequest,
 } from './types';
+
+const PROVIDER_ID = 'standard-webhooks';
 
 interface MessageHeaders {
   id: string;
@@ -68,28 +71,41 @@ function isEventKind(value: unknown): value is EventKind {
 }
 
 /**
- * The message id is the event id (the spec makes it the idempotency key). A body that is
- * itself a canonical PaymentEvent, as the runtime delivers them, is passed through unchanged,
- * so a workflow behind the runtime sees the gateway's event; any other body is kept in `raw`
- * with its `type`, and its kind is that type only when the type is already a canonical kind.
+ * A body that is itself a canonical PaymentEvent (as the runtime delivers them) passes through
+ * as that event, keeping its provider and key, only where the source opts in with
+ * `acceptCanonicalEvents`: that source vouches that only the runtime holds its secret. Without
+ * the opt-in, anyone holding this source's secret could pose as Stripe and claim Stripe's keys,
+ * so such a body passes through only when it names this provider; otherwise it is kept in `raw`
+ * like any other message.
  */
-function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
+function passThrough(body: JsonObject, config: SourceConfig | undefined): PaymentEvent | undefined {
+  const delivered = validateEvent(body);
+  if (!delivered.ok) return undefined;
+  return config?.acceptCanonicalEvents === true || delivered.event.provider === PROVIDER_ID ? delivered.event : undefined;
+}
+
+/**
+ * The message id is the event id (the spec makes it the idempotency key), read from the same
+ * header set `verify` checked, so an extra unsigned `webhook-id` beside a signed `svix-*` set
+ * cannot choose it. Any body is kept in `raw` with its `type`; its kind is that type only when
+ * the type is already a canonical kind.
+ */
+function normalize(request: WebhookRequest, receivedAt: Date, config?: SourceConfig): NormalizeResult {
   const parsed = parseJsonObject(request.rawBody);
   if (!parsed.ok) return parsed;
-  const delivered = validateEvent(parsed.value);
-  if (delivered.ok) return { ok: true, events: [delivered.event] };
   const body = parsed.value;
-  const id = header(request.headers, 'webhook-id') ?? header(request.headers, 'svix-id');
-  if (id === undefined || id === '') return malformedBody('the webhook-id (or svix-id) header is absent');
+  const delivered = passThrough(body, config);
+  if (delivered !== undefined) return { ok: true, events: [delivered] };
+  const message = messageHeaders(request.headers);
+  if (message === undefined) return malformedBody('the webhook-id, webhook-timestamp and webhook-signature headers (or svix-*) are not all present');
   const type = pickString(body, 'type') ?? pickString(body, 'eventType') ?? 'webhook';
-  const timestamp = header(request.headers, 'webhook-timestamp') ?? header(request.headers, 'svix-timestamp');
   const event = canonicalEvent(
     {
-      id,
-      provider: 'standard-webhooks',
+      id: message.id,
+      provider: PROVIDER_ID,
       type,
       kind: isEventKind(type) ? type : 'other',
-      occurredAt: isoTime(body.timestamp ?? (timestamp === undefined ? undefined : Number(timestamp)), receivedAt),
+      occurredAt: isoTime(body.timestamp ?? Number(message.timestamp), receivedAt),
       verification: 'signature',
       raw: body,
     },
@@ -111,7 +127,7 @@ export function signMessage(message: { id: string; body: Buffer | string; secret
 
 /** Signs with the first secret; the message id is derived from the body so a resend keeps it. */
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const secret = signingSecret(config.secrets ?? [], 'standard-webhooks');
+  const secret = signingSecret(config.secrets ?? [], PROVIDER_ID);
   const headers = signMessage({ id: stableTestId('msg_', body), body, secret, now });
   return { body, headers: { 'content-type': 'application/json', ...headers } };
 }
@@ -128,7 +144,7 @@ function example(kind: EventKind, now: Date): Buffer {
 }
 
 export const standardWebhooks: Provider = {
-  id: 'standard-webhooks',
+  id: PROVIDER_ID,
   displayName: 'Standard Webhooks (Svix)',
   verify,
   normalize,

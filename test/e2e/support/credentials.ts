@@ -39,7 +39,7 @@ export function testCredentials(targets: CredentialTargets): CredentialExport[] 
       id: CREDENTIAL_IDS.runtimeDelivery,
       name: 'Payment webhooks runtime',
       type: 'paymentGatewayApi',
-      data: { provider: 'standard-webhooks', secret: targets.runtimeDeliverySecret, toleranceSeconds: 300 },
+      data: { provider: 'standard-webhooks', secret: targets.runtimeDeliverySecret, toleranceSeconds: 300, acceptCanonicalEvents: true },
     },
     {
       id: CREDENTIAL_IDS.redis,

@@ -72,18 +72,22 @@ describe('razorpay normalize', () => {
     return result.events[0];
   };
 
-  it('maps a captured payment, with the header event id', () => {
+  it('maps a captured payment, its id derived from the signed body, not the unsigned event id header', () => {
     expect(normalized('payment.captured.json')).toMatchObject({
-      id: EVENT_ID, idempotencyKey: `razorpay:${EVENT_ID}`, type: 'payment.captured', kind: 'payment.succeeded',
+      id: 'payment.captured:pay_DESlfW9H8K9uqM:1567674606',
+      idempotencyKey: 'razorpay:payment.captured:pay_DESlfW9H8K9uqM:1567674606',
+      type: 'payment.captured',
+      kind: 'payment.succeeded',
       occurredAt: new Date(1567674606 * 1000).toISOString(), amount: { minor: 100, currency: 'INR' },
       paymentId: 'pay_DESlfW9H8K9uqM', reference: 'order_DESlLckIVRkHWj', paymentMethod: 'netbanking',
       customer: { id: 'cust_DzYEzfJLV03rkp', email: 'gaurav.kumar@example.com' },
     });
   });
 
-  it('derives an id from event, entity id and created_at when the header is missing or blank', () => {
-    expect(normalized('payment.captured.json', {}).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
-    expect(normalized('payment.captured.json', { 'x-razorpay-event-id': ' ' }).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
+  it('gives the same id whatever the unsigned event id header says, or without it', () => {
+    for (const headers of [{}, { 'x-razorpay-event-id': ' ' }, { 'x-razorpay-event-id': 'forged-1' }, { 'x-razorpay-event-id': 'forged-2' }]) {
+      expect(normalized('payment.captured.json', headers).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
+    }
   });
 
   it('keeps the error of a failed payment, and reads KWD in fils (three decimals)', () => {

@@ -88,7 +88,7 @@ describe('shopify verify agrees with @shopify/shopify-api webhooks.validate', ()
     const request = webhook(ordersPaid, { 'shopify-hmac-sha256': hmac, 'shopify-topic': 'orders/paid', 'shopify-event-id': 'evt-1' });
     await expect(provider.verify(request, config, { now: NOW })).resolves.toEqual({ ok: true, keyIndex: 0 });
     const result = provider.normalize(request, NOW);
-    expect(result).toMatchObject({ ok: true, events: [{ id: 'evt-1', type: 'orders/paid' }] });
+    expect(result).toMatchObject({ ok: true, events: [{ id: 'orders:450789469:payment.succeeded', type: 'orders/paid' }] });
   });
 
   it('signs test events so that the SDK accepts them', async () => {
@@ -109,13 +109,13 @@ describe('shopify normalize', () => {
     return result.events[0];
   };
 
-  it('maps orders/paid with the header id, decimal amount, customer and gateway', () => {
+  it('maps orders/paid with an id from the signed order, decimal amount, customer and gateway', () => {
     expect(normalize('orders-paid.json', 'orders/paid')).toMatchObject({
-      id: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
-      idempotencyKey: 'shopify:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      id: 'orders:450789469:payment.succeeded',
+      idempotencyKey: 'shopify:orders:450789469:payment.succeeded',
       type: 'orders/paid',
       kind: 'payment.succeeded',
-      occurredAt: '2023-03-29T18:00:27.877Z',
+      occurredAt: '2008-01-10T16:00:00.000Z',
       livemode: true,
       amount: { minor: 40300, currency: 'USD' },
       paymentId: '450789469',
@@ -142,16 +142,45 @@ describe('shopify normalize', () => {
     });
   });
 
-  it('derives an id from topic, object id and update time when no id header came', () => {
-    const result = provider.normalize(webhook(ordersPaid, { 'X-Shopify-Topic': 'orders/paid' }), NOW);
-    expect(result).toMatchObject({ ok: true, events: [{ id: 'orders/paid:450789469:2008-01-10T11:00:00-05:00' }] });
+  it('takes identity and kind from the signed body: new webhook ids and another order topic change neither', () => {
+    const headers = sign(ordersPaid, SECRET, 'orders/create');
+    const genuine = provider.normalize(webhook(ordersPaid, headers), NOW);
+    expect(genuine).toMatchObject({ ok: true, events: [{ id: 'orders:450789469:payment.succeeded', kind: 'payment.succeeded' }] });
+    for (const [topic, webhookId] of [['orders/paid', 'forged-1'], ['orders/updated', 'forged-2'], ['orders/create', 'forged-3']]) {
+      const result = provider.normalize(webhook(ordersPaid, { ...headers, 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': webhookId }), NOW);
+      expect(result).toMatchObject({ ok: true, events: [{ idempotencyKey: 'shopify:orders:450789469:payment.succeeded', kind: 'payment.succeeded', type: topic }] });
+    }
   });
 
-  it('keeps unknown topics as other, refuses a body without topic header or not JSON', () => {
-    expect(provider.normalize(webhook(ordersPaid, { 'X-Shopify-Topic': 'products/update', 'X-Shopify-Webhook-Id': 'w1' }), NOW)).toMatchObject({
+  it('delivers an unpaid order as a checkout, never as paid, whatever topic it is resent with', () => {
+    const pending = Buffer.from(JSON.stringify({ ...JSON.parse(ordersPaid.toString()), financial_status: 'pending' }));
+    for (const topic of ['orders/create', 'orders/paid']) {
+      const result = provider.normalize(webhook(pending, sign(pending, SECRET, topic)), NOW);
+      expect(result).toMatchObject({ ok: true, events: [{ id: 'orders:450789469:checkout.completed', kind: 'checkout.completed' }] });
+    }
+  });
+
+  it('identifies an update that changes no kind by its bytes, and reads disputes and contracts by their status', () => {
+    const refunded = Buffer.from(JSON.stringify({ ...JSON.parse(ordersPaid.toString()), financial_status: 'refunded' }));
+    const result = provider.normalize(webhook(refunded, sign(refunded, SECRET, 'orders/updated')), NOW);
+    expect(result).toMatchObject({ ok: true, events: [{ kind: 'other', id: expect.stringMatching(/^orders:450789469:[0-9a-f]{64}$/) }] });
+    const dispute = JSON.parse(fixtureBytes('shopify', 'disputes-create.json').toString());
+    const won = Buffer.from(JSON.stringify({ ...dispute, status: 'won' }));
+    expect(provider.normalize(webhook(won, sign(won, SECRET, 'disputes/update')), NOW)).toMatchObject({
       ok: true,
-      events: [{ kind: 'other', type: 'products/update' }],
+      events: [{ kind: 'dispute.closed', id: `disputes:${dispute.id}:dispute.closed` }],
     });
+    const contract = Buffer.from(JSON.stringify({ admin_graphql_api_id: 'gid://shopify/SubscriptionContract/7', id: 7, status: 'cancelled', billing_policy: {} }));
+    expect(provider.normalize(webhook(contract, sign(contract, SECRET, 'subscription_contracts/update')), NOW)).toMatchObject({
+      ok: true,
+      events: [{ kind: 'subscription.canceled', id: 'subscription_contracts:7:subscription.canceled' }],
+    });
+  });
+
+  it('refuses a topic naming another object than the signed body, a body without topic header, and one not JSON', () => {
+    for (const topic of ['products/update', 'refunds/create', 'disputes/create']) {
+      expect(provider.normalize(webhook(ordersPaid, { 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': 'w1' }), NOW)).toMatchObject({ ok: false, reason: 'malformed_body' });
+    }
     expect(provider.normalize(webhook(ordersPaid), NOW)).toMatchObject({ ok: false, reason: 'malformed_body' });
     expect(provider.normalize(webhook('<xml/>', { 'X-Shopify-Topic': 'orders/paid' }), NOW)).toMatchObject({ ok: false, reason: 'malformed_body' });
   });

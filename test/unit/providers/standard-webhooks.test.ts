@@ -116,12 +116,46 @@ describe('standard-webhooks normalize', () => {
     });
   });
 
-  it('passes a canonical event (as the runtime delivers it) through unchanged', () => {
+  const stripeDelivery = () => {
     const normalized = stripe.normalize(webhook(fixtureBytes('stripe', 'charge.refunded.isk.json')), NOW);
     if (!normalized.ok) throw new Error(normalized.detail);
-    const delivery = Buffer.from(JSON.stringify(normalized.events[0]));
-    const result = provider.normalize(sdkSigned(delivery), NOW);
+    return Buffer.from(JSON.stringify(normalized.events[0]));
+  };
+
+  it('passes a canonical event (as the runtime delivers it) through unchanged where the source accepts canonical events', () => {
+    const delivery = stripeDelivery();
+    const result = provider.normalize(sdkSigned(delivery), NOW, { ...config, acceptCanonicalEvents: true });
     expect(result).toEqual({ ok: true, events: [JSON.parse(delivery.toString())] });
+  });
+
+  it('keeps another gateway\'s canonical event as a plain message without the opt-in: a sender cannot pose as Stripe', () => {
+    const delivery = stripeDelivery();
+    const signed = sdkSigned(delivery);
+    for (const sourceConfig of [undefined, config, { ...config, acceptCanonicalEvents: 'true' }]) {
+      const result = provider.normalize(signed, NOW, sourceConfig);
+      if (!result.ok) throw new Error(result.detail);
+      expect(result.events).toHaveLength(1);
+      expect(result.events[0]).toMatchObject({ provider: 'standard-webhooks', type: 'charge.refunded', kind: 'other', raw: JSON.parse(delivery.toString()) });
+      expect(result.events[0].idempotencyKey).toBe(`standard-webhooks:${result.events[0].id}`);
+      expect(result.events[0].idempotencyKey).not.toContain('stripe:');
+    }
+  });
+
+  it('passes through a canonical event of its own provider without the opt-in', () => {
+    const own = { ...JSON.parse(stripeDelivery().toString()), provider: 'standard-webhooks', id: 'msg_own_1', idempotencyKey: 'standard-webhooks:msg_own_1' };
+    const result = provider.normalize(sdkSigned(Buffer.from(JSON.stringify(own))), NOW, config);
+    expect(result).toEqual({ ok: true, events: [own] });
+  });
+
+  it('reads the id from the header set it verified: an extra webhook-id beside a signed svix-* set is not the id', async () => {
+    const svix = sdkSigned(body, SECRET, NOW, 'svix');
+    const genuine = provider.normalize(svix, NOW);
+    expect(genuine).toMatchObject({ ok: true, events: [{ id: MESSAGE_ID }] });
+    for (const forged of ['attacker-1', 'attacker-2']) {
+      const request = webhook(body, { ...(svix.headers as Record<string, string>), 'webhook-id': forged });
+      await expect(provider.verify(request, config, { now: NOW })).resolves.toMatchObject({ ok: true });
+      expect(provider.normalize(request, NOW)).toEqual(genuine);
+    }
   });
 
   it('takes a canonical kind name as the kind, and builds examples that round-trip', () => {
