@@ -68,6 +68,26 @@ export interface PaymentEvent {
   raw: unknown;
 }
 
+/**
+ * The longest idempotency key that can be delivered: it travels as the `webhook-id` header,
+ * and receivers cap a request's headers (Node, and so n8n, at 16 KiB in all).
+ */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 1024;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/**
+ * Why an idempotency key cannot travel as a delivery's `webhook-id` header, or undefined when
+ * it can. A control character (CR, LF) cannot be sent at all; a non-ASCII one is re-encoded by
+ * some HTTP stacks and edge spaces are trimmed, so the receiver would dedupe, and check the
+ * signature, on another id than the one signed.
+ */
+export function headerUnsafeKey(key: string): string | undefined {
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) return `is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+  if (!PRINTABLE_ASCII.test(key)) return 'holds a character other than printable ASCII (a control character such as CR or LF, or a non-ASCII one)';
+  if (key.trim() !== key) return 'starts or ends with a space';
+  return undefined;
+}
+
 export type EventValidation = { ok: true; event: PaymentEvent } | { ok: false; errors: string[] };
 
 const VERIFICATIONS: readonly Verification[] = ['signature', 'fetch_required', 'confirmed'];

@@ -2,6 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IWebhookFunctions, IW
 
 import type { PaymentEvent } from '../../core/event';
 import { getProvider, type Provider, type Refusal, type SourceConfig } from '../../core/providers';
+import { normalizeDeliverable } from '../../core/providers/deliverable';
 import { sourceConfigFromCredential } from '../../credentials/paymentGatewayFields';
 
 export const GATEWAY_CREDENTIAL = 'paymentGatewayApi';
@@ -85,10 +86,10 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
   const verified = await provider.verify(request, config, { now });
   if (!verified.ok) return refuse(context, provider, verified);
 
-  const normalized = provider.normalize(request, now, config);
+  const normalized = normalizeDeliverable(provider, request, now, config);
   if (!normalized.ok) {
     context.logger.warn(`Payment webhook rejected (${provider.displayName}): ${normalized.reason}: ${normalized.detail}`);
-    return answer(context, 400, { error: 'malformed webhook body' });
+    return answer(context, 400, { error: 'malformed webhook body', detail: normalized.detail });
   }
   const confirmed = await confirmAll(provider, normalized.events, config, now);
   if (!confirmed.ok) return refuse(context, provider, confirmed);

@@ -127,6 +127,17 @@ describe('Payment Webhook Trigger: Stripe, signed by the Stripe SDK', () => {
     expect(server.results).toEqual([{ noWebhookResponse: true }]);
   });
 
+  it('answers 400 with the reason, logs it and starts nothing for a signed event whose id cannot travel in a header', async () => {
+    const server = await trigger('stripe', { secret: STRIPE_SECRET });
+    const event = JSON.parse(body.toString('utf8')) as { id: string };
+    const crlf = Buffer.from(JSON.stringify({ ...event, id: `${event.id}\r\nx-injected: 1` }), 'utf8');
+    const response = await post(server.url, crlf, stripeRequest(crlf));
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text)).toMatchObject({ error: 'malformed webhook body', detail: expect.stringContaining('cannot be delivered') });
+    expect(server.results).toEqual([{ noWebhookResponse: true }]);
+    expect(server.logs.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([expect.stringContaining('printable ASCII')]);
+  });
+
   it('answers 200 but starts nothing for event kinds it was told to ignore', async () => {
     const server = await trigger('stripe', { secret: STRIPE_SECRET }, { eventKinds: ['invoice.paid', 'dispute.opened'] });
     const response = await post(server.url, body, stripeRequest(body));

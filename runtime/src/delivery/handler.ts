@@ -19,7 +19,8 @@ export interface DeliveryHandlerOptions {
 /**
  * One attempt of one job: POST, then decide. Success and dead-lettering end the job
  * (the dead letter is written before the job is acknowledged); anything else is retried
- * after a full-jitter backoff that honours Retry-After.
+ * after a full-jitter backoff that honours Retry-After. The handler throws only when the dead
+ * letter cannot be written; the storage then hands the job out again, so nothing is lost.
  */
 export function createDeliveryHandler(options: DeliveryHandlerOptions): DeliveryHandler {
   const { config, storage, logger, observer, client } = options;
@@ -70,18 +71,23 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     const started = performance.now();
     const key = job.event.idempotencyKey;
     // The attempt's span is the delivery's traceparent: n8n's execution joins the event's trace.
-    const result = await observer.span(key, 'deliver', { destination: destination.name, attempt: job.attempt }, async (traceparent, annotate) => {
-      const attempt = await client.post({
-        url: destination.url,
-        id: key,
-        body: JSON.stringify(job.event),
-        signingSecret: destination.signingSecret,
-        timeoutMs: destination.timeoutMs,
-        traceparent,
+    let result: AttemptResult;
+    try {
+      result = await observer.span(key, 'deliver', { destination: destination.name, attempt: job.attempt }, async (traceparent, annotate) => {
+        const attempt = await client.post({
+          url: destination.url,
+          id: key,
+          body: JSON.stringify(job.event),
+          signingSecret: destination.signingSecret,
+          timeoutMs: destination.timeoutMs,
+          traceparent,
+        });
+        annotate({ 'http.response.status_code': attempt.httpStatus ?? 0 }, !attempt.ok);
+        return attempt;
       });
-      annotate({ 'http.response.status_code': attempt.httpStatus ?? 0 }, !attempt.ok);
-      return attempt;
-    });
+    } catch (error) {
+      result = unexpectedFailure(error);
+    }
     const detail = {
       attempt: job.attempt,
       durationMs: performance.now() - started,
@@ -106,4 +112,12 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     logger.info({ ...decision, outcome: 'retry', delayMs, error: result.message }, 'delivery will be retried');
     return { status: 'retry', delayMs, error: result.message };
   };
+}
+
+/**
+ * An attempt that threw instead of answering (a bug, tracing failing) is a failed attempt like
+ * any other: it counts toward maxAttempts in both storage modes, so the delivery still ends.
+ */
+function unexpectedFailure(error: unknown): AttemptResult {
+  return { ok: false, retryable: true, code: 'UNEXPECTED', message: `the attempt failed: ${(error as Error)?.message ?? String(error)}` };
 }

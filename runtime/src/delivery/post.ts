@@ -36,7 +36,21 @@ export function classify(status: number): 'success' | 'retry' | 'permanent' {
 export class DeliveryClient {
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-  post(request: SignedPost): Promise<AttemptResult> {
+  /**
+   * A request Node refuses to build (a header value with CR, LF or a non-Latin-1 character,
+   * from an event stored before ingress refused such ids) fails the same way on every attempt,
+   * so it is a permanent failure: it is dead-lettered at once instead of retried.
+   */
+  async post(request: SignedPost): Promise<AttemptResult> {
+    try {
+      return await this.send(request);
+    } catch (error) {
+      const { code = 'INVALID_REQUEST', message } = error as Error & { code?: string };
+      return { ok: false, retryable: false, code, message: `the delivery cannot be sent: ${message}` };
+    }
+  }
+
+  private send(request: SignedPost): Promise<AttemptResult> {
     const now = new Date();
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';

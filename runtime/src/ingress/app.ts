@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 
 import type { Logger } from 'pino';
 import type { PaymentEvent } from '../../../core/event';
 import { getProvider } from '../../../core/providers';
+import { normalizeDeliverable } from '../../../core/providers/deliverable';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
 import type { Observer, StoreOutcome } from '../observer';
@@ -98,11 +99,12 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       if (verified.reason === 'confirm_unavailable') return gatewayApiUnavailable(reply);
       return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
     }
-    const normalized = provider.normalize(webhook, now, source);
+    const normalized = normalizeDeliverable(provider, webhook, now, source);
     if (!normalized.ok) {
       request.log.warn({ source: name, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
       observer.ingress(name, 'malformed');
-      return reply.code(400).send({ error: 'malformed body' });
+      // The signature verified, so the detail goes back to the gateway that sent the body.
+      return reply.code(400).send({ error: 'malformed body', detail: normalized.detail });
     }
 
     let events = normalized.events;
