@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { PaymentEvent } from '../../../core/event';
 import { getProvider } from '../../../core/providers';
-import { normalizeDeliverable } from '../../../core/providers/deliverable';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
 import type { Observer, StoreOutcome } from '../observer';
@@ -11,6 +10,7 @@ import { registerHealth } from '../status/health';
 import type { RuntimeStorage } from '../storage/types';
 import { withTimeout } from '../timeout';
 import { laneFor } from './lane';
+import { logRefusal } from './refusal';
 import { registerRateLimit } from './rate-limit';
 
 export interface IngressOptions {
@@ -33,6 +33,19 @@ function store(event: PaymentEvent, source: string, options: IngressOptions): Pr
 /** The gateway's own API could not be asked (PayPal's verification, a confirming fetch): the gateway retries a 503. */
 function gatewayApiUnavailable(reply: FastifyReply): FastifyReply {
   return reply.code(503).header('retry-after', '30').send({ error: 'the gateway API could not be reached to verify this event; retry later' });
+}
+
+/** A signature or a confirmation that failed: 401, or 503 when the gateway's API could not be asked. */
+function refuseUnverified(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failure: { reason: string; detail?: string },
+  error: string,
+): FastifyReply {
+  const unavailable = failure.reason === 'confirm_unavailable';
+  // The reason and its diagnosis name no secret and no signature (core/providers' rule).
+  logRefusal(request, { status: unavailable ? 503 : 401, outcome: 'refused', reason: failure.reason, detail: failure.detail });
+  return unavailable ? gatewayApiUnavailable(reply) : reply.code(401).send({ error, reason: failure.reason });
 }
 
 /** How often Node checks open connections against the header and request timeouts (its default is 30 s). */
@@ -71,6 +84,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     const status = error.statusCode ?? 500;
     if (status === 413) observer.ingress(String((request.params as { source?: string }).source ?? ''), 'too_large');
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else if (request.routeOptions.url === '/webhooks/:source') logRefusal(request, { status, outcome: status === 413 ? 'too_large' : 'unreadable', detail: error.message });
     void reply.code(status).send({ error: status === 413 ? 'body too large' : status >= 500 ? 'internal error' : error.message });
   });
 
@@ -82,6 +96,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     const source = sources.get(name);
     const provider = source && getProvider(source.provider);
     if (!source || !provider) {
+      logRefusal(request, { status: 404, outcome: 'unknown_source' });
       observer.ingress(name, 'unknown_source');
       return reply.code(404).send({ error: 'unknown source' });
     }
@@ -93,18 +108,14 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     const verified = await provider.verify(webhook, source, { now });
     const verifyEnded = Date.now();
     if (!verified.ok) {
-      // The reason and its diagnosis name no secret and no signature (core/providers' rule).
-      request.log.warn({ source: name, outcome: 'refused', reason: verified.reason, detail: verified.detail }, 'webhook refused');
       observer.ingress(name, 'refused', { reason: verified.reason });
-      if (verified.reason === 'confirm_unavailable') return gatewayApiUnavailable(reply);
-      return reply.code(401).send({ error: 'signature verification failed', reason: verified.reason });
+      return refuseUnverified(request, reply, verified, 'signature verification failed');
     }
-    const normalized = normalizeDeliverable(provider, webhook, now, source);
+    const normalized = provider.normalize(webhook, now, source);
     if (!normalized.ok) {
-      request.log.warn({ source: name, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
+      logRefusal(request, { status: 400, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
       observer.ingress(name, 'malformed');
-      // The signature verified, so the detail goes back to the gateway that sent the body.
-      return reply.code(400).send({ error: 'malformed body', detail: normalized.detail });
+      return reply.code(400).send({ error: 'malformed body' });
     }
 
     let events = normalized.events;
@@ -115,10 +126,8 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       );
       const refused = confirmed.find((result) => !result.ok);
       if (refused && !refused.ok) {
-        request.log.warn({ source: name, outcome: 'refused', reason: refused.reason, detail: refused.detail }, 'webhook not confirmed');
         observer.ingress(name, 'refused', { reason: refused.reason });
-        if (refused.reason === 'confirm_unavailable') return gatewayApiUnavailable(reply);
-        return reply.code(401).send({ error: 'event not confirmed', reason: refused.reason });
+        return refuseUnverified(request, reply, refused, 'event not confirmed');
       }
       events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
     }
@@ -148,10 +157,20 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       return reply.code(200).send({ received: events.length, duplicates });
     } catch (error) {
       // Never 200 for an event that is not stored: the gateway keeps it and retries.
-      request.log.error({ source: name, err: error }, 'cannot store the event durably');
+      logRefusal(request, { status: 503, outcome: 'unavailable', err: error }, 'cannot store the event durably', 'error');
       observer.ingress(name, 'unavailable');
       return reply.code(503).header('retry-after', '5').send({ error: 'storage unavailable' });
     }
+  });
+
+  // Any other method on a webhook URL: 405 naming the one method, in the runtime's error shape.
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/webhooks/:source',
+    handler: async (request, reply) => {
+      logRefusal(request, { status: 405, outcome: 'wrong_method', detail: `${request.method} instead of POST` });
+      return reply.code(405).header('allow', 'POST').send({ error: 'method not allowed' });
+    },
   });
 
   return app;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { logRefusal } from './refusal';
 
 /**
  * Per-address token buckets: each client address may send `perSecond` requests a second on
@@ -61,6 +62,7 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
     if (!request.url.startsWith('/webhooks/')) return;
     const waitMs = limiter.take(request.ip);
     if (waitMs === 0) return;
+    logRefusal(request, { status: 429, outcome: 'rate_limited' });
     return reply
       .code(429)
       .header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))))
