@@ -20,7 +20,7 @@ export function noCounts(): DeadLetterCounts {
 export function newRecord(entry: NewDeadLetter, id: string, now: Date): DeadLetterRecord {
   const { failedAt, attempts, ...rest } = entry;
   const at = failedAt ?? now.toISOString();
-  return {
+  return withoutDestinationUrl({
     ...rest,
     id,
     attempts: attempts ?? 1,
@@ -28,7 +28,22 @@ export function newRecord(entry: NewDeadLetter, id: string, now: Date): DeadLett
     lastFailedAt: at,
     status: 'open',
     history: [{ at, status: 'open' }],
-  };
+  });
+}
+
+/**
+ * A runtime dead letter names its destination and no URL: a destination's URL may carry
+ * userinfo or a token (and an n8n webhook path is itself a capability), and a replay resolves
+ * the name to the configured destination. Records written before kept the URL as
+ * `origin.replayUrl`; stores drop it when they read a record, so no listing, export or
+ * notification shows it. Dropped rather than stripped of credentials: which parts of a URL are
+ * secret cannot be told, and the name is all a replay needs.
+ */
+export function withoutDestinationUrl(record: DeadLetterRecord): DeadLetterRecord {
+  if (record.origin.destination === undefined || record.origin.replayUrl === undefined) return record;
+  const origin = { ...record.origin };
+  delete origin.replayUrl;
+  return { ...record, origin };
 }
 
 /** A filter's statuses as a list; undefined when it names none (every status matches). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DEAD_LETTER_STATUSES, dedupeKey, matchesFilter, newRecord, noCounts, parseInstant, statusesOf } from './records';
+import { DEAD_LETTER_STATUSES, dedupeKey, matchesFilter, newRecord, noCounts, parseInstant, statusesOf, withoutDestinationUrl } from './records';
 import type { CountingDeadLetterStore, DeadLetterCounts, DeadLetterFilter, DeadLetterRecord, DeadLetterStatus, NewDeadLetter } from './types';
 
 export interface RedisDeadLetterStoreOptions {
@@ -204,13 +204,13 @@ export class RedisDeadLetterStore implements CountingDeadLetterStore {
   private decode(hash: Record<string, string>): DeadLetterRecord | null {
     if (!hash.fixed) return null;
     const fixed = JSON.parse(hash.fixed) as Fixed;
-    return {
+    return withoutDestinationUrl({
       ...fixed,
       error: JSON.parse(hash.error),
       attempts: Number(hash.attempts),
       lastFailedAt: hash.lastFailedAt,
       status: hash.status as DeadLetterStatus,
       history: JSON.parse(hash.history),
-    };
+    });
   }
 }

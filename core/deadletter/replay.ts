@@ -75,7 +75,7 @@ export class HttpReplayer implements DeadLetterReplayer {
       ...(httpStatus ? { httpStatus } : {}),
       record,
     });
-    if (!url) return failed('The record has no replay URL; give one');
+    if (!url) return failed(record.origin.destination === undefined ? 'The record has no replay URL; give one' : runtimeOnly(record));
     const { headers, body } = replayRequest(record, this.now(), target.signingSecret);
     let status: number;
     try {
@@ -89,4 +89,9 @@ export class HttpReplayer implements DeadLetterReplayer {
     const updated = await this.store.setStatus(record.id, 'replayed', `replayed to ${url} (HTTP ${status})`);
     return { id: record.id, url, ok: true, httpStatus: status, record: updated };
   }
+}
+
+/** A runtime dead letter names its destination, not its URL: the runtime knows where that is and how to sign for it. */
+function runtimeOnly(record: DeadLetterRecord): string {
+  return `The record came from the runtime's destination "${record.origin.destination}": replay it through the runtime (its admin API, or \`payment-webhooks dead-letters replay ${record.id}\`), or give a URL`;
 }

@@ -11,7 +11,7 @@ export interface FailureOrigin {
   executionUrl?: string;
   /** The runtime destination's name, when the runtime dead-lettered it. */
   destination?: string;
-  /** Where a replay sends the event by default. */
+  /** Where a replay sends the event by default (n8n records; a runtime record names its destination instead). */
   replayUrl?: string;
 }
 

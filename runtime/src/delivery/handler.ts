@@ -26,13 +26,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   const { config, storage, logger, observer, client } = options;
   const destinations = new Map(config.destinations.map((destination) => [destination.name, destination]));
 
-  const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>, url?: string) => {
+  const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>) => {
     const record = await storage.deadLetters.add({
       idempotencyKey: job.event.idempotencyKey,
       provider: job.event.provider,
       kind: job.event.kind,
       event: job.event,
-      origin: { destination: job.destination, ...(url && { replayUrl: url }) },
+      // The destination's name only: its URL may hold credentials, and a replay resolves the name.
+      origin: { destination: job.destination },
       error: { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) },
       attempts: job.attempt,
     });
@@ -102,7 +103,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       return { status: 'done' };
     }
     if (!result.retryable || job.attempt >= config.retry.maxAttempts) {
-      await deadLetter(job, result, destination.url);
+      await deadLetter(job, result);
       // Reported once the record is written, so a dead-letter count read now includes it.
       observer.delivery(destination.name, 'dead_letter', detail);
       return { status: 'done' };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { dedupeKey, matchesFilter, newRecord, noCounts, parseInstant, statusesOf } from '../../../core/deadletter/records';
+import { dedupeKey, matchesFilter, newRecord, noCounts, parseInstant, statusesOf, withoutDestinationUrl } from '../../../core/deadletter/records';
 import type {
   CountingDeadLetterStore,
   DeadLetterCounts,
@@ -100,7 +100,7 @@ export class SqliteDeadLetterStore implements CountingDeadLetterStore {
 
   private read(statement: Statement, ...params: unknown[]): DeadLetterRecord | null {
     const found = statement.get(...params) as { record: string } | undefined;
-    return found ? (JSON.parse(found.record) as DeadLetterRecord) : null;
+    return found ? parseRecord(found.record) : null;
   }
 
   async add(entry: NewDeadLetter): Promise<DeadLetterRecord> {
@@ -138,7 +138,7 @@ export class SqliteDeadLetterStore implements CountingDeadLetterStore {
     // Rows come newest first; iterating stops reading at the limit.
     for (const row of statement.iterate(...params) as IterableIterator<{ record: string }>) {
       if (found.length >= limit) break;
-      const record = JSON.parse(row.record) as DeadLetterRecord;
+      const record = parseRecord(row.record);
       if (matchesFilter(record, filter)) found.push(record);
     }
     return found;
@@ -167,4 +167,9 @@ export class SqliteDeadLetterStore implements CountingDeadLetterStore {
 
   /** The database belongs to the storage that opened it, which closes it. */
   async close(): Promise<void> {}
+}
+
+/** Every read goes through here, so a record from before keeps no destination URL (withoutDestinationUrl). */
+function parseRecord(text: string): DeadLetterRecord {
+  return withoutDestinationUrl(JSON.parse(text) as DeadLetterRecord);
 }

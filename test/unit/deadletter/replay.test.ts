@@ -72,6 +72,14 @@ describe('replaying dead letters from a Redis store to a loopback webhook', () =
     }
   });
 
+  it('keeps no URL for a runtime destination\'s record, and points its replay at the runtime', async () => {
+    const event = paymentEvent();
+    const record = await store.add({ ...failure(event), origin: { destination: 'n8n', replayUrl: 'http://user:pw@127.0.0.1:1/webhook?token=t' } });
+    expect(record.origin).toEqual({ destination: 'n8n' });
+    expect((await store.get(record.id))!.origin).toEqual({ destination: 'n8n' });
+    expect(await replayer.replay(record.id)).toMatchObject({ ok: false, error: expect.stringContaining(`payment-webhooks dead-letters replay ${record.id}`) });
+  });
+
   it('replays a filtered set after a dry-run count, open records only', async () => {
     const receiver = await startReceiver();
     try {
