@@ -9,6 +9,7 @@ import { createLogger } from './logger';
 import { Observability, type ObservabilityOptions } from './observability';
 import type { Observer } from './observer';
 import { registerInsights } from './insights/routes';
+import { opsReadGuard } from './status/guard';
 import { buildOpsServer } from './status/health';
 import { registerMetrics, registerStatus } from './status/routes';
 import { openStorage } from './storage/open';
@@ -41,7 +42,8 @@ export class Runtime {
   /** Metrics, traces, alerts and the status page's data, once started. */
   observability?: Observability;
   private storage?: RuntimeStorage;
-  private app?: FastifyInstance;
+  /** The webhook listener and, with `ops.listen`, the operators' one. */
+  private apps: FastifyInstance[] = [];
   private consuming = false;
   private deliveryClient?: DeliveryClient;
   private closing?: Promise<void>;
@@ -52,8 +54,12 @@ export class Runtime {
     this.logger = options.logger ?? createLogger(options.config.log.level);
   }
 
-  /** Starts everything the role needs; resolves with the listener's URL (a worker's serves health and metrics only). */
-  async start(): Promise<{ url?: string }> {
+  /**
+   * Starts everything the role needs; resolves with the webhook listener's URL and the one
+   * serving the status page, metrics and admin API (the same unless `ops.listen` is set).
+   * A worker's one listener serves health and metrics only.
+   */
+  async start(): Promise<{ url?: string; opsUrl?: string }> {
     const storage = await openStorage(this.config.storage, {
       destinations: this.config.destinations.map((destination) => destination.name),
       busyTimeoutMs: this.config.limits.storeTimeoutMs,
@@ -88,28 +94,32 @@ export class Runtime {
       return this.role === 'ingress' || this.consuming;
     };
     const listen = { host: this.config.listen.host, port: this.config.listen.port };
+    const opsListen = this.config.ops.listen;
     if (this.role === 'worker') {
-      // No webhooks here: /healthz, /readyz and /metrics only, on this process's listen address.
+      // No webhooks here: /healthz, /readyz and /metrics only, on ops.listen when set, else on this process's listen address.
       const ops = buildOpsServer({ logger: this.logger, ready });
-      registerMetrics(ops, observability);
-      this.app = ops;
-      const url = await ops.listen(listen);
+      registerMetrics(ops, observability, opsReadGuard(this.config));
+      this.apps = [ops];
+      const url = await ops.listen(opsListen ?? listen);
       this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks worker started');
-      return { url };
+      return { url, opsUrl: url };
     }
     const app = buildIngress({ config: this.config, storage, logger: this.logger, observer, ready });
-    registerAdmin(app, { config: this.config, storage });
-    registerStatus(app, { config: this.config, storage, observability });
-    if (this.config.admin?.token) registerInsights(app, { storage, token: this.config.admin.token });
-    this.app = app;
+    // With ops.listen, what operators use leaves the listener the gateways reach.
+    const ops = opsListen ? buildOpsServer({ logger: this.logger, ready }) : app;
+    registerAdmin(ops, { config: this.config, storage });
+    registerStatus(ops, { config: this.config, storage, observability });
+    if (this.config.admin?.token) registerInsights(ops, { storage, token: this.config.admin.token });
+    this.apps = ops === app ? [app] : [app, ops];
     const url = await app.listen(listen);
-    this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks listening');
-    return { url };
+    const opsUrl = opsListen ? await ops.listen(opsListen) : url;
+    this.logger.info({ url, opsUrl, storage: storage.kind, role: this.role }, 'payment-webhooks listening');
+    return { url, opsUrl };
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.app?.close();
+      await Promise.all(this.apps.map((app) => app.close()));
       this.consuming = false;
       await this.storage?.stopConsuming();
       this.deliveryClient?.close();

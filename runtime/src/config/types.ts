@@ -25,6 +25,20 @@ export interface LimitsConfig {
   perAddressBurst: number;
 }
 
+/**
+ * The operators' endpoints: the status page with its data, the metrics and the admin API.
+ * Reading the data and the metrics touches storage, so they are rate-limited per address.
+ */
+export interface OpsConfig {
+  /** A listener of their own (plain HTTP); absent, the webhook listener serves them. */
+  listen?: { host: string; port: number };
+  /** `token`: /status/data and /metrics need `admin.token` too; `none` (default): anyone who reaches the port. */
+  auth: 'none' | 'token';
+  /** Reads of /status/data and /metrics one client address may make a second on average, and at once. */
+  perAddressPerSecond: number;
+  perAddressBurst: number;
+}
+
 export interface SourceEntry extends SourceConfig {
   name: string;
   provider: string;
@@ -58,6 +72,7 @@ export interface RuntimeConfig {
   retry: RetryConfig;
   deadLetter?: { url: string; signingSecret?: string };
   admin?: { token: string };
+  ops: OpsConfig;
   /** Where alerts are posted, and their thresholds (runtime/src/alerts). */
   alerts?: AlertsConfig;
   /** core/risk's amounts and rules (its defaults where absent): they choose each event's lane. */

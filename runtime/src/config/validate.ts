@@ -4,7 +4,7 @@ import { genericHmac, genericHmacSettings } from '../../../core/providers/generi
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { readAlertsConfig } from '../alerts/config';
 import { didYouMean } from './suggest';
-import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
+import type { DestinationConfig, OpsConfig, RuntimeConfig, SourceEntry } from './types';
 
 /**
  * Validates a parsed config and fills defaults. Every error names its field, e.g.
@@ -13,7 +13,8 @@ import type { DestinationConfig, RuntimeConfig, SourceEntry } from './types';
  */
 export type Validation = { ok: true; config: RuntimeConfig } | { ok: false; errors: string[] };
 
-const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 'retry', 'deadLetter', 'admin', 'alerts', 'risk', 'log'];
+const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 'retry', 'deadLetter', 'admin', 'ops', 'alerts', 'risk', 'log'];
+const OPS_AUTH: readonly string[] = ['none', 'token'];
 const MIB = 1024 * 1024;
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -150,6 +151,23 @@ function readRisk(read: Reader, value: unknown): RuntimeConfig['risk'] {
   return riskConfig(risk as Parameters<typeof riskConfig>[0]);
 }
 
+function readOps(read: Reader, value: unknown): OpsConfig {
+  const ops = read.object(value, 'ops') ?? {};
+  read.keys(ops, ['listen', 'auth', 'perAddressPerSecond', 'perAddressBurst'], 'ops');
+  const listen = read.object(ops.listen, 'ops.listen');
+  if (listen) read.keys(listen, ['host', 'port'], 'ops.listen');
+  const auth = read.string(ops.auth, 'ops.auth', 'none');
+  if (!OPS_AUTH.includes(auth)) read.errors.push(`ops.auth: must be "none" or "token"${didYouMean(auth, OPS_AUTH)}`);
+  return {
+    ...(listen && {
+      listen: { host: read.string(listen.host, 'ops.listen.host', '127.0.0.1'), port: read.integer(listen.port, 'ops.listen.port', 9090) },
+    }),
+    auth: auth as OpsConfig['auth'],
+    perAddressPerSecond: read.integer(ops.perAddressPerSecond, 'ops.perAddressPerSecond', 10, 1),
+    perAddressBurst: read.integer(ops.perAddressBurst, 'ops.perAddressBurst', 20, 1),
+  };
+}
+
 function readStorage(read: Reader, value: unknown): string {
   const storage = read.string(value, 'storage', 'sqlite:./data/payment-webhooks.db');
   if (!/^sqlite:.+/.test(storage) && !/^rediss?:\/\//.test(storage)) {
@@ -228,10 +246,19 @@ export function validateConfig(input: unknown): Validation {
       },
     }),
     ...(admin && { admin: { token: read.string(admin.token, 'admin.token') } }),
+    ops: readOps(read, root.ops),
     ...(alerts.config && { alerts: alerts.config }),
     risk: readRisk(read, root.risk),
     log: { level: read.string(log.level, 'log.level', 'info') },
   };
+  if (config.ops.auth === 'token' && !config.admin?.token) {
+    read.errors.push('ops.auth: "token" needs admin.token');
+  }
+  const { listen: opsListen } = config.ops;
+  // Port 0 asks for any free port, so two of them never clash.
+  if (opsListen && opsListen.port !== 0 && opsListen.port === config.listen.port && opsListen.host === config.listen.host) {
+    read.errors.push('ops.listen: must differ from listen, the webhook listener');
+  }
   if (config.admin && config.admin.token.length < 16) {
     read.errors.push('admin.token: must be at least 16 characters');
   }

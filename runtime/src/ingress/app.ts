@@ -11,7 +11,7 @@ import type { RuntimeStorage } from '../storage/types';
 import { withTimeout } from '../timeout';
 import { laneFor } from './lane';
 import { logRefusal } from './refusal';
-import { registerRateLimit } from './rate-limit';
+import { perAddressRateLimit } from './rate-limit';
 
 export interface IngressOptions {
   config: RuntimeConfig;
@@ -74,7 +74,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     return503OnClosing: true,
     ...serverOptions(config),
   }) as unknown as FastifyInstance;
-  registerRateLimit(app, { perSecond: config.limits.perAddressPerSecond, burst: config.limits.perAddressBurst });
+  const rateLimit = perAddressRateLimit({ perSecond: config.limits.perAddressPerSecond, burst: config.limits.perAddressBurst });
 
   // Signatures cover the exact bytes: every body is kept as a Buffer, never parsed here.
   app.removeAllContentTypeParsers();
@@ -90,7 +90,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
 
   registerHealth(app, options.ready);
 
-  app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply: FastifyReply) => {
+  app.post<{ Params: { source: string } }>('/webhooks/:source', { onRequest: rateLimit }, async (request, reply: FastifyReply) => {
     const started = performance.now();
     const name = request.params.source;
     const source = sources.get(name);
@@ -167,6 +167,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
   app.route({
     method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/webhooks/:source',
+    onRequest: rateLimit,
     handler: async (request, reply) => {
       logRefusal(request, { status: 405, outcome: 'wrong_method', detail: `${request.method} instead of POST` });
       return reply.code(405).header('allow', 'POST').send({ error: 'method not allowed' });

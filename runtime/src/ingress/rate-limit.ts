@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { logRefusal } from './refusal';
 
 /**
@@ -55,11 +55,13 @@ export class AddressRateLimiter {
   }
 }
 
-/** Limits every request to `/webhooks/…` per client address. */
-export function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): void {
+/**
+ * A route's onRequest hook limiting each client address. Hooked on the route itself, it runs
+ * once the router has matched the decoded path, so `/%77ebhooks/x` is limited as `/webhooks/x` is.
+ */
+export function perAddressRateLimit(options: RateLimitOptions): onRequestAsyncHookHandler {
   const limiter = new AddressRateLimiter(options);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/webhooks/')) return;
+  return async (request, reply) => {
     const waitMs = limiter.take(request.ip);
     if (waitMs === 0) return;
     logRefusal(request, { status: 429, outcome: 'rate_limited' });
@@ -67,5 +69,5 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
       .code(429)
       .header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))))
       .send({ error: 'too many requests' });
-  });
+  };
 }

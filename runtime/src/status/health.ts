@@ -5,7 +5,7 @@ import { withTimeout } from '../timeout';
 /**
  * `GET /healthz` (the process lives) and `GET /readyz` (storage answers and, in a worker
  * role, the queue is consumed). Ingress serves them with the webhooks; a worker-only
- * process serves them, with /metrics, from a listener of its own (`buildOpsServer`).
+ * process, and the operators' listener of `ops.listen`, from `buildOpsServer`.
  */
 /** /readyz answers unready when the storage takes longer than this to answer. */
 const READY_TIMEOUT_MS = 2_000;
@@ -19,13 +19,19 @@ export function registerHealth(app: FastifyInstance, ready: () => Promise<boolea
   });
 }
 
-/** The worker role's listener: health checks (and the metrics the caller adds), no webhooks. */
+/**
+ * A listener without webhooks: health checks plus what the caller adds (a worker's metrics;
+ * with `ops.listen`, the status page, metrics and admin API).
+ */
 export function buildOpsServer(options: { logger: Logger; ready: () => Promise<boolean> }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  // The admin API reads its JSON bodies from bytes, as it does on the webhook listener.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   registerHealth(app, options.ready);
   return app;
 }

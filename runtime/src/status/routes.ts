@@ -1,15 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'fastify';
 import type { RuntimeConfig } from '../config/types';
 import type { Observability } from '../observability';
 import type { RuntimeStorage } from '../storage/types';
+import { opsReadGuard } from './guard';
 
 /**
  * `GET /metrics` (Prometheus), and the status page: `GET /` with its static files under
  * `/status/assets/` and its data from `GET /status/data`. The page and its data are
  * read-only; replays go through the admin API with the token the operator types.
  * The data names no customer, amount or payload: only ids, kinds, counts and errors.
+ * The data and the metrics read storage, so they sit behind `opsReadGuard` (rate limit, and
+ * the admin token with `ops.auth: token`); the page and its files are static.
  */
 export interface StatusOptions {
   config: RuntimeConfig;
@@ -38,8 +41,8 @@ function asset(name: string): Buffer {
 }
 
 /** `GET /metrics`: this runtime's registry in Prometheus text format. */
-export function registerMetrics(app: FastifyInstance, observability: Observability): void {
-  app.get('/metrics', async (_request, reply) => {
+export function registerMetrics(app: FastifyInstance, observability: Observability, guard: onRequestAsyncHookHandler[]): void {
+  app.get('/metrics', { onRequest: guard }, async (_request, reply) => {
     const { contentType, body } = await observability.metrics.scrape();
     return reply.type(contentType).send(body);
   });
@@ -47,7 +50,8 @@ export function registerMetrics(app: FastifyInstance, observability: Observabili
 
 export function registerStatus(app: FastifyInstance, options: StatusOptions): void {
   const { config, storage, observability } = options;
-  registerMetrics(app, observability);
+  const guard = opsReadGuard(config);
+  registerMetrics(app, observability, guard);
 
   const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.type(ASSETS[name]).header('content-security-policy', CSP).header('cache-control', 'no-cache').send(asset(name));
@@ -58,10 +62,11 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
     return page(name)(request, reply);
   });
 
-  app.get('/status/data', async () => {
-    const [queues, deadLetters] = await Promise.all([
+  app.get('/status/data', { onRequest: guard }, async () => {
+    const [queues, deadLetters, deadLetterCounts] = await Promise.all([
       storage.queueStats(),
       storage.deadLetters.list({ status: 'open', limit: DEAD_LETTERS_SHOWN }),
+      observability.deadLetterCounts.get(),
     ]);
     return {
       generatedAt: new Date().toISOString(),
@@ -73,6 +78,7 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
         oldestAgeSeconds: stat.oldestStoredAt === undefined ? 0 : Math.max(0, Math.round((Date.now() - stat.oldestStoredAt) / 1000)),
       })),
       destinations: observability.activity.health(),
+      openDeadLetters: deadLetterCounts.open,
       deadLetters: deadLetters.map((record) => ({
         id: record.id,
         provider: record.provider,

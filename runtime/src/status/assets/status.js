@@ -89,6 +89,9 @@
 
     var deadLetters = $('dead-letters').tBodies[0];
     deadLetters.textContent = '';
+    $('dead-letter-count').textContent = data.openDeadLetters > data.deadLetters.length
+      ? '· the newest ' + data.deadLetters.length + ' of ' + data.openDeadLetters.toLocaleString()
+      : '';
     if (data.deadLetters.length === 0) row(deadLetters, [{ text: 'No open dead letters.', className: 'muted', span: 7 }]);
     data.deadLetters.forEach(function (record) {
       var button = document.createElement('button');
@@ -174,8 +177,13 @@
   }
 
   function refresh() {
-    return fetch('/status/data')
-      .then(function (response) { return response.json(); })
+    // With ops.auth: token the data needs the admin token too; without it the header is ignored.
+    return fetch('/status/data', token ? authorized() : undefined)
+      .then(function (response) {
+        if (response.status === 401) throw new Error('type the admin token to read it');
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.json();
+      })
       .then(function (data) {
         $('generated').textContent = '· ' + data.storage + ' · ' + time(data.generatedAt);
         renderThroughput(data.sources);
