@@ -1,3 +1,4 @@
+import { RedirectRefusedError, fetchWithoutRedirects } from '../credentialed-fetch';
 import { HttpReplayer } from './replay';
 import type {
   DeadLetterFilter,
@@ -52,11 +53,18 @@ class AdminApiClient {
     const url = this.base + path + (input.query && input.query.size > 0 ? `?${input.query}` : '');
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json' };
     if (input.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.fetch(url, {
-      method,
-      headers,
-      body: input.body === undefined ? undefined : JSON.stringify(input.body),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    // The bearer token goes with every request: a redirect is refused, not followed.
+    const response = await fetchWithoutRedirects(
+      url,
+      {
+        method,
+        headers,
+        body: input.body === undefined ? undefined : JSON.stringify(input.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      },
+      this.fetch,
+    ).catch((error: Error) => {
+      throw error instanceof RedirectRefusedError ? new AdminApiError(`The runtime's admin API ${error.message}`, error.status) : error;
     });
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;

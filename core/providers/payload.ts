@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RedirectRefusedError, fetchWithoutRedirects } from '../credentialed-fetch';
 import type { EventKind, MoneyAmount, PaymentEvent } from '../event';
 import { MoneyError, fromProviderMinor, parseDecimal, type CurrencyRules } from '../money';
 import type { NormalizeResult, ProviderContext, Refusal, SourceConfig } from './types';
@@ -141,16 +142,18 @@ const API_TIMEOUT_MS = 10_000;
 /**
  * One call to a gateway's API (or PayPal's certificate host), bounded by API_TIMEOUT_MS, its
  * whole answer read: the body of a 2xx, or the failure as `apiFailure` classifies it. A
- * connection cut while the body is read counts as no answer.
+ * connection cut while the body is read counts as no answer. Calls carry the gateway's API
+ * key, so a redirect is refused (`confirm_failed`), never followed.
  */
 export async function callGatewayApi(url: string | URL, init: RequestInit, context: ProviderContext): Promise<{ ok: true; body: Buffer } | Refusal> {
   const what = `${init.method ?? 'GET'} ${new URL(url).pathname}`;
   let response: Response;
   let body: Buffer;
   try {
-    response = await (context.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+    response = await fetchWithoutRedirects(url, { ...init, signal: AbortSignal.timeout(API_TIMEOUT_MS) }, context.fetch);
     body = Buffer.from(await response.arrayBuffer());
   } catch (error) {
+    if (error instanceof RedirectRefusedError) return { ok: false, reason: 'confirm_failed', detail: `${what} ${error.message}` };
     return apiFailure(what, { thrown: error });
   }
   return response.ok ? { ok: true, body } : apiFailure(what, response);

@@ -210,7 +210,7 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
    * 429 is `confirm_unavailable` (answered 503, so PayPal retries); any other answer refuses.
    */
   async function fetchCertificate(url: URL, context: ProviderContext): Promise<string | Refusal> {
-    const answer = await callGatewayApi(url, { redirect: 'error' }, context);
+    const answer = await callGatewayApi(url, {}, context);
     if (!answer.ok) return answer.reason === 'confirm_unavailable' ? answer : refuse('certificate_invalid', answer.detail);
     if (answer.body.length > MAX_CERTIFICATE_BYTES) return refuse('certificate_invalid', 'the certificate URL answered with an oversized body');
     return answer.body.toString('utf8');
@@ -278,11 +278,15 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     const cached = tokens.get(cacheKey);
     if (cached !== undefined && cached.expiresAt > context.now.getTime()) return cached.token;
     const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
-    const answer = await callApi(`${apiBaseUrls[environment]}/v1/oauth2/token`, context, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: 'grant_type=client_credentials',
-    });
+    const answer = await requestJsonObject(
+      `${apiBaseUrls[environment]}/v1/oauth2/token`,
+      {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: 'grant_type=client_credentials',
+      },
+      context,
+    );
     if (isRefusal(answer)) return answer;
     const token = pickString(answer.value, 'access_token');
     if (token === undefined) return refuse('confirm_failed', 'POST /v1/oauth2/token answered without access_token');
@@ -291,12 +295,6 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     tokens.set(cacheKey, { token, expiresAt: context.now.getTime() + Math.max(0, lifetimeSeconds - 60) * 1000 });
     return token;
   }
-
-  /** PayPal's API refuses redirects: an answer from elsewhere is not PayPal's. */
-  function callApi(url: string, context: ProviderContext, init: RequestInit): Promise<{ ok: true; value: JsonObject } | Refusal> {
-    return requestJsonObject(url, { ...init, redirect: 'error' }, context);
-  }
-
 
   async function verifyWithApi(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
     const transmission = transmissionOf(request);
@@ -317,11 +315,11 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     });
     // The event goes in as the bytes received, not re-serialized: PayPal checks its CRC.
     const body = Buffer.concat([Buffer.from(`${fields.slice(0, -1)},"webhook_event":`), request.rawBody, Buffer.from('}')]);
-    const answer = await callApi(`${apiBaseUrls[environmentOf(config)]}/v1/notifications/verify-webhook-signature`, context, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body,
-    });
+    const answer = await requestJsonObject(
+      `${apiBaseUrls[environmentOf(config)]}/v1/notifications/verify-webhook-signature`,
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' }, body },
+      context,
+    );
     if (isRefusal(answer)) return answer;
     const status = pickString(answer.value, 'verification_status');
     return status === 'SUCCESS'
@@ -338,7 +336,7 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     const token = await accessToken(config, context);
     if (isRefusal(token)) return token;
     const url = `${apiBaseUrls[environmentOf(config)]}/v1/notifications/webhooks-events/${encodeURIComponent(event.id)}`;
-    const answer = await callApi(url, context, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    const answer = await requestJsonObject(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, context);
     if (isRefusal(answer)) return answer;
     const normalized = normalize({ rawBody: Buffer.from(JSON.stringify(answer.value)), headers: {} }, new Date(event.receivedAt));
     if (!normalized.ok) return refuse('confirm_failed', `the fetched event: ${normalized.detail}`);

@@ -1,4 +1,5 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+import { RedirectRefusedError, fetchWithoutRedirects } from '../../core/credentialed-fetch';
 import { findPaymentEvent } from '../../core/deadletter';
 import type { PaymentEvent } from '../../core/event';
 
@@ -20,10 +21,14 @@ export async function eventOfFailedExecution(context: IExecuteFunctions, item: I
   }
   const credential = await context.getCredentials(N8N_API_CREDENTIAL);
   const base = String(credential.baseUrl ?? '').replace(/\/+$/, '');
-  const response = await fetch(`${base}/executions/${encodeURIComponent(String(id))}?includeData=true`, {
+  const response = await fetchWithoutRedirects(`${base}/executions/${encodeURIComponent(String(id))}?includeData=true`, {
     headers: { 'X-N8N-API-KEY': String(credential.apiKey ?? ''), accept: 'application/json' },
     signal: AbortSignal.timeout(30_000),
-  }).catch((error: Error) => fail(`Could not reach the n8n API at ${base}: ${error.message}`));
+  }).catch((error: Error) =>
+    error instanceof RedirectRefusedError
+      ? fail(`The n8n API at ${base} ${error.message}`, 'Set the credential’s Base URL to the address n8n answers on itself (scheme, host and /api/v1 as n8n shows them).')
+      : fail(`Could not reach the n8n API at ${base}: ${error.message}`),
+  );
   if (response.status === 401 || response.status === 403) fail(`The n8n API refused the API key (HTTP ${response.status})`, 'The key needs the execution:read scope.');
   if (response.status === 404) fail(`n8n has no execution ${String(id)}`, 'It may have been deleted by execution pruning, or failed executions are not saved (EXECUTIONS_DATA_SAVE_ON_ERROR).');
   if (!response.ok) fail(`The n8n API answered HTTP ${response.status}`);

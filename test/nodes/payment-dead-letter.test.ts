@@ -11,6 +11,7 @@ import publicApiExecution from '../fixtures/n8n/public-api-execution.1.123.81.js
 import { paymentEvent } from '../unit/risk/events';
 import { startReceiver } from '../unit/deadletter/receiver';
 import { startAdminServer } from '../unit/deadletter/admin-server';
+import { startRedirectServer } from '../support/redirect-server';
 import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
 
 const deadLetter = new PaymentDeadLetter();
@@ -108,6 +109,23 @@ describe('Payment Dead Letter node against a real Redis', () => {
       );
     } finally {
       await n8nApi.close();
+    }
+  });
+
+  it('refuses a redirect from the n8n API instead of sending the API key to another origin', async () => {
+    const apiKey = 'n8n-api-key-for-tests';
+    const elsewhere = await startReceiver(() => 200, JSON.stringify(publicApiExecution));
+    const redirecting = await startRedirectServer(elsewhere.url('/api/v1/executions/2?includeData=true'));
+    try {
+      const credentials = { paymentWebhooksN8nApi: { baseUrl: `${redirecting.origin}/api/v1`, apiKey } };
+      await expect(runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { eventSource: 'execution' }, credentials)).rejects.toThrow(
+        `a redirect to ${new URL(elsewhere.url()).origin}; refused`,
+      );
+      expect(redirecting.received.map((headers) => headers['x-n8n-api-key'])).toEqual([apiKey]);
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
     }
   });
 

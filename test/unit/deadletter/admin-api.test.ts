@@ -3,6 +3,7 @@ import type { PaymentEvent } from '../../../core/event';
 import { paymentEvent } from '../risk/events';
 import { startAdminServer } from './admin-server';
 import { startReceiver } from './receiver';
+import { startRedirectServer } from '../../support/redirect-server';
 
 function failure(event: PaymentEvent, message = 'delivery failed: HTTP 503'): NewDeadLetter {
   return {
@@ -32,6 +33,21 @@ describe('the dead-letter store behind the runtime admin API', () => {
   afterEach(async () => {
     await server.close();
     await destination.close();
+  });
+
+  it('refuses a redirect instead of sending the admin token where it points, and names that origin', async () => {
+    const elsewhere = await startReceiver();
+    const redirecting = await startRedirectServer(elsewhere.url('/admin/dead-letters'));
+    try {
+      const misdirected = new AdminApiDeadLetterStore({ baseUrl: redirecting.origin, token });
+      await expect(misdirected.list()).rejects.toThrow(new RegExp(`redirect to ${new URL(elsewhere.url()).origin}; refused`));
+      await expect(misdirected.list()).rejects.toBeInstanceOf(AdminApiError);
+      expect(redirecting.received[0].authorization).toBe(`Bearer ${token}`);
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
   });
 
   it('adds, gets, lists with filters, changes status and purges through the API', async () => {

@@ -4,6 +4,7 @@ import { getProvider } from '../../../core/providers';
 import type { PaymentEvent } from '../../../core/event';
 import { expectRefusal, fixtureBytes, webhook } from './support/gateway-requests';
 import { startLoopbackApi, type LoopbackApi } from './support/loopback-api';
+import { startRedirectServer } from '../../support/redirect-server';
 
 const PAIR = 'cb-hooks:Xq7-2mPz9vLr';
 const OLD_PAIR = 'cb-hooks:old-4Hk8sN1w';
@@ -124,6 +125,20 @@ describe('chargebee confirm against a loopback API serving the recorded event', 
     const result = await provider.confirm!(forged, { secrets: [PAIR], apiKey: API_KEY, apiBaseUrl: api.baseUrl }, { now: NOW, fetch });
     expect(result).toMatchObject({ ok: false, reason: 'confirm_failed' });
     expect(result.ok ? '' : result.detail).not.toContain(API_KEY);
+  });
+
+  it('refuses a redirect instead of following it with the API key, naming where it pointed', async () => {
+    const elsewhere = await startLoopbackApi({});
+    const redirecting = await startRedirectServer(`${elsewhere.baseUrl}/api/v2/events/ev___test__8avSUTtPM9MLT3Ks`);
+    try {
+      const result = await provider.confirm!(signal(), { secrets: [PAIR], apiKey: API_KEY, apiBaseUrl: redirecting.origin }, { now: NOW, fetch });
+      expect(result).toMatchObject({ ok: false, reason: 'confirm_failed', detail: expect.stringContaining(`a redirect to ${elsewhere.baseUrl}`) });
+      expect(redirecting.received).toHaveLength(1);
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
   });
 
   it('needs an apiKey and a plain site name', async () => {
