@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventKind, PaymentEvent, Verification } from '../event';
+import { apiPathSegment } from './api-path';
 import { header, matchAny, refuse, signingSecret } from './crypto';
 import {
   apiBase,
@@ -128,9 +129,11 @@ export const chargebee: Provider = {
     if (!hasBase && (typeof site !== 'string' || !SITE.test(site))) {
       return refuse('missing_secret', 'confirming a Chargebee event needs `site`, the subdomain of your-site.chargebee.com');
     }
+    const segment = apiPathSegment(event.id, 'the Chargebee event id');
+    if (typeof segment !== 'string') return segment;
     const base = apiBase(config, `https://${String(site)}.chargebee.com`);
     const authorization = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
-    const fetched = await fetchJsonObject(`${base}/api/v2/events/${encodeURIComponent(event.id)}`, authorization, context);
+    const fetched = await fetchJsonObject(`${base}/api/v2/events/${segment}`, authorization, context);
     if (!fetched.ok) return fetched;
     const object = pickObject(fetched.value, 'event');
     const confirmed = object === undefined ? undefined : toEvent(object, new Date(event.receivedAt), 'confirmed');

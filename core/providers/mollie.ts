@@ -10,6 +10,7 @@
  * webhook secret; the JSON event names its type and embeds the entity.
  */
 import type { EventKind, PaymentEvent } from '../event';
+import { apiPathSegment } from './api-path';
 import { header, headerHmacValue, refuse, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
 import {
   apiBase,
@@ -201,7 +202,9 @@ export const mollie: Provider = {
     }
     const apiKey = config.apiKey;
     if (typeof apiKey !== 'string' || apiKey === '') return refuse('missing_secret', 'a classic Mollie webhook needs `apiKey` to fetch the payment');
-    const fetched = await fetchJsonObject(`${apiBase(config, API)}/v2/payments/${encodeURIComponent(event.id)}`, `Bearer ${apiKey}`, context);
+    const segment = apiPathSegment(event.id, 'the Mollie payment id');
+    if (typeof segment !== 'string') return segment;
+    const fetched = await fetchJsonObject(`${apiBase(config, API)}/v2/payments/${segment}`, `Bearer ${apiKey}`, context);
     if (!fetched.ok) return fetched;
     if (pickString(fetched.value, 'id') !== event.id) return refuse('confirm_failed', `the API returned another payment than ${event.id}`);
     const confirmed = confirmedEvent(fetched.value, new Date(event.receivedAt));

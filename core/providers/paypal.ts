@@ -15,6 +15,8 @@
 import { createHash, createVerify, X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import type { EventKind, PaymentEvent } from '../event';
+import { apiPathSegment } from './api-path';
+import { BoundedCache } from './bounded-cache';
 import { decodeSignature, header, refuse } from './crypto';
 import {
   callGatewayApi,
@@ -69,14 +71,20 @@ type Environment = keyof typeof API_BASE_URLS;
 /** A PayPal certificate bundle is a few kilobytes; anything far larger is not one. */
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 const MAX_CHAIN_LENGTH = 5;
+/**
+ * Certificates kept per instance by default. PayPal signs with a handful at a time; the
+ * certificate URL comes from a request header, so the cache is bounded, least recently used out.
+ */
+export const CACHED_CERTIFICATES = 16;
 
+/** Keyed by the certificate's origin and path (`https://api.paypal.com/v1/notifications/certs/CERT-…`), never a query. */
 export interface CertificateCache {
-  get(url: string): string | undefined;
-  set(url: string, pem: string): unknown;
+  get(location: string): string | undefined;
+  set(location: string, pem: string): unknown;
 }
 
 export interface PayPalProviderOptions {
-  /** Validated certificate bundles (PEM) by URL; a new Map per instance by default. */
+  /** Validated certificate bundles (PEM); a BoundedCache of CACHED_CERTIFICATES per instance by default. */
   certificateCache?: CertificateCache;
   /**
    * Origins certificates may be fetched from. Defaults to PayPal's API hosts; tests add a
@@ -149,7 +157,7 @@ function isRefusal(value: unknown): value is Refusal {
 }
 
 export function createPayPalProvider(options: PayPalProviderOptions = {}): Provider {
-  const certificateCache: CertificateCache = options.certificateCache ?? new Map<string, string>();
+  const certificateCache: CertificateCache = options.certificateCache ?? new BoundedCache<string>(CACHED_CERTIFICATES);
   const certificateOrigins = options.certificateOrigins ?? PAYPAL_CERTIFICATE_ORIGINS;
   const apiBaseUrls = options.apiBaseUrls ?? API_BASE_URLS;
   const tokens = new Map<string, { token: string; expiresAt: number }>();
@@ -216,10 +224,15 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     return answer.body.toString('utf8');
   }
 
-  /** The validated signing certificate, from the cache or fetched (and cached once valid). */
+  /**
+   * The validated signing certificate, from the cache or fetched (and cached once valid). Only
+   * the allowed origin and the path are used: a query or fragment in the header changes neither
+   * what is fetched nor the cache key, so it cannot add entries.
+   */
   async function signingCertificate(certUrl: string, context: ProviderContext): Promise<X509Certificate | Refusal> {
-    const url = checkCertificateUrl(certUrl);
-    if (isRefusal(url)) return url;
+    const checked = checkCertificateUrl(certUrl);
+    if (isRefusal(checked)) return checked;
+    const url = new URL(checked.pathname, checked.origin);
     const cached = certificateCache.get(url.href);
     const pem = cached ?? (await fetchCertificate(url, context));
     if (isRefusal(pem)) return pem;
@@ -333,9 +346,11 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
 
   /** Fetches the event by id from PayPal (needs the api-mode credentials) and normalizes it. */
   async function confirm(event: PaymentEvent, config: SourceConfig, context: ProviderContext): Promise<ConfirmResult> {
+    const segment = apiPathSegment(event.id, 'the PayPal event id');
+    if (isRefusal(segment)) return segment;
     const token = await accessToken(config, context);
     if (isRefusal(token)) return token;
-    const url = `${apiBaseUrls[environmentOf(config)]}/v1/notifications/webhooks-events/${encodeURIComponent(event.id)}`;
+    const url = `${apiBaseUrls[environmentOf(config)]}/v1/notifications/webhooks-events/${segment}`;
     const answer = await requestJsonObject(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, context);
     if (isRefusal(answer)) return answer;
     const normalized = normalize({ rawBody: Buffer.from(JSON.stringify(answer.value)), headers: {} }, new Date(event.receivedAt));

@@ -9,6 +9,7 @@
  * transaction's current state from `GET /transaction/verify/{reference}`.
  */
 import type { EventKind, PaymentEvent } from '../event';
+import { apiPathSegment } from './api-path';
 import { headerHmacValue, refuse, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
 import {
   apiBase,
@@ -32,6 +33,8 @@ import type { Provider, SourceConfig } from './types';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-paystack-signature'], algorithm: 'sha512', encoding: 'hex' };
 const API = 'https://api.paystack.co';
+/** Paystack allows letters, digits, `-`, `.` and `=` in a transaction reference (and `_` is accepted here too). */
+const TRANSACTION_REFERENCE = /^[A-Za-z0-9._=-]{1,255}$/;
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   'charge.success': 'payment.succeeded',
@@ -140,7 +143,9 @@ export const paystack: Provider = {
     }
     const key = secretKey(config);
     if (key === undefined) return refuse('missing_secret', 'confirming a Paystack charge needs the secret API key');
-    const url = `${apiBase(config, API)}/transaction/verify/${encodeURIComponent(event.reference)}`;
+    const segment = apiPathSegment(event.reference, 'the Paystack transaction reference', TRANSACTION_REFERENCE);
+    if (typeof segment !== 'string') return segment;
+    const url = `${apiBase(config, API)}/transaction/verify/${segment}`;
     const fetched = await fetchJsonObject(url, `Bearer ${key}`, context);
     if (!fetched.ok) return fetched;
     const transaction = pick(fetched.value, 'data');

@@ -127,6 +127,16 @@ describe('chargebee confirm against a loopback API serving the recorded event', 
     expect(result.ok ? '' : result.detail).not.toContain(API_KEY);
   });
 
+  it('refuses an id that is not a Chargebee id, `..` included, before any request is made', async () => {
+    const before = api.received.length;
+    for (const id of ['..', '.', '../customers', 'ev_1/../../customers', 'ev 1', '%2e%2e', '']) {
+      const forged = { ...signal(), id, idempotencyKey: `chargebee:${id}` };
+      const result = await provider.confirm!(forged, { secrets: [PAIR], apiKey: API_KEY, apiBaseUrl: api.baseUrl }, { now: NOW, fetch });
+      expect(result).toMatchObject({ ok: false, reason: 'confirm_failed', detail: expect.stringContaining('not put in an API path') });
+    }
+    expect(api.received).toHaveLength(before);
+  });
+
   it('refuses a redirect instead of following it with the API key, naming where it pointed', async () => {
     const elsewhere = await startLoopbackApi({});
     const redirecting = await startRedirectServer(`${elsewhere.baseUrl}/api/v2/events/ev___test__8avSUTtPM9MLT3Ks`);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32, createPayPalProvider, paypal as defaultPayPal } from '../../../core/providers/paypal';
+import { CACHED_CERTIFICATES, crc32, createPayPalProvider, paypal as defaultPayPal } from '../../../core/providers/paypal';
+import { BoundedCache } from '../../../core/providers/bounded-cache';
 import { getProvider } from '../../../core/providers';
 import type { Provider, SourceConfig } from '../../../core/providers/types';
 import { expectRefusal, fixtureBytes, fixtureJson, webhook, withOneWhitespaceByte } from './support/gateway-requests';
@@ -91,6 +92,38 @@ describe('paypal offline verification (certificate)', () => {
     }
     expect(server.requests).toHaveLength(1);
     expect([...certificateCache.keys()]).toEqual([`${server.origin}${CERT_PATH}`]);
+  });
+
+  it('keys the certificate cache by path: a query in PAYPAL-CERT-URL is not fetched and adds no entry', async () => {
+    const certificateCache = new BoundedCache<string>(CACHED_CERTIFICATES);
+    const instance = createPayPalProvider({ certificateCache, certificateOrigins: [server.origin] });
+    for (let n = 0; n < 40; n++) {
+      const certUrl = `${server.origin}${CERT_PATH}?n=${n}#${n}`;
+      await expect(instance.verify(delivery(body, { 'paypal-cert-url': certUrl }), config, { now: SIGNED_AT })).resolves.toEqual({ ok: true });
+    }
+    expect(server.requests.map((request) => request.path)).toEqual([CERT_PATH]);
+    expect(certificateCache.size).toBe(1);
+  });
+
+  it('keeps at most CACHED_CERTIFICATES certificates per instance, dropping the least recently used', async () => {
+    const anyCertificate = await startServer((request, response) =>
+      request.path.startsWith('/v1/notifications/certs/') ? send(response, 200, chainPem, 'application/x-pem-file') : send(response, 404, '{}'),
+    );
+    try {
+      const instance = createPayPalProvider({ certificateOrigins: [anyCertificate.origin] });
+      const verifyWith = (n: number) =>
+        instance.verify(delivery(body, { 'paypal-cert-url': `${anyCertificate.origin}/v1/notifications/certs/CERT-${n}` }), config, { now: SIGNED_AT });
+      for (let n = 0; n <= CACHED_CERTIFICATES; n++) await expect(verifyWith(n)).resolves.toEqual({ ok: true });
+      expect(anyCertificate.requests).toHaveLength(CACHED_CERTIFICATES + 1);
+      // The newest is still cached; the first was dropped to make room and is fetched again.
+      await verifyWith(CACHED_CERTIFICATES);
+      expect(anyCertificate.requests).toHaveLength(CACHED_CERTIFICATES + 1);
+      await verifyWith(0);
+      expect(anyCertificate.requests.map((request) => request.path).at(-1)).toBe('/v1/notifications/certs/CERT-0');
+      expect(anyCertificate.requests).toHaveLength(CACHED_CERTIFICATES + 2);
+    } finally {
+      await anyCertificate.close();
+    }
   });
 
   it('refuses the certificate at today’s date, when it has expired', async () => {
