@@ -62,7 +62,12 @@ export interface PaymentEvent {
   failure?: { code?: string; declineCode?: string; adviceCode?: string; message?: string };
   risk?: { providerScore?: number; cardFingerprint?: string; ip?: string };
   verification?: Verification;
-  /** `${provider}:${id}` */
+  /**
+   * The source (a runtime `sources[]` name, or a trigger's key namespace) that received the
+   * event, where it is not named after the provider: the namespace of the idempotency key.
+   */
+  source?: string;
+  /** `${source}:${id}`, or `${provider}:${id}` for a source named after its provider. */
   idempotencyKey: string;
   /** The provider's payload, untouched. */
   raw: unknown;
@@ -86,6 +91,19 @@ export function headerUnsafeKey(key: string): string | undefined {
   if (!PRINTABLE_ASCII.test(key)) return 'holds a character other than printable ASCII (a control character such as CR or LF, or a non-ASCII one)';
   if (key.trim() !== key) return 'starts or ends with a space';
   return undefined;
+}
+
+/**
+ * The event with its idempotency key in a source's namespace, so that whoever holds one
+ * source's secret can never claim another source's keys: two Stripe accounts configured as
+ * two sources sign their own events, and one's ids cannot collide with the other's. A source
+ * named after its provider keeps the plain `${provider}:${id}`, which a gateway's event has
+ * whichever way it arrives (straight into n8n, or through the runtime).
+ */
+export function inNamespace(event: PaymentEvent, namespace: string): PaymentEvent {
+  const { source: _previous, ...rest } = event;
+  if (namespace === event.provider) return { ...rest, idempotencyKey: `${event.provider}:${event.id}` };
+  return { ...rest, source: namespace, idempotencyKey: `${namespace}:${event.id}` };
 }
 
 export type EventValidation = { ok: true; event: PaymentEvent } | { ok: false; errors: string[] };
@@ -188,10 +206,12 @@ export function validateEvent(value: unknown): EventValidation {
   if (value.verification !== undefined && !(VERIFICATIONS as readonly unknown[]).includes(value.verification)) {
     check.add('verification', `must be one of ${VERIFICATIONS.join(', ')}`, value.verification);
   }
-  if (typeof value.provider === 'string' && value.provider !== '' && typeof value.id === 'string' && value.id !== '') {
-    const expectedKey = `${value.provider}:${value.id}`;
+  check.optionalString(value, '', 'source');
+  const namespace = typeof value.source === 'string' && value.source !== '' ? value.source : value.provider;
+  if (typeof namespace === 'string' && namespace !== '' && typeof value.id === 'string' && value.id !== '') {
+    const expectedKey = `${namespace}:${value.id}`;
     if (value.idempotencyKey !== expectedKey) {
-      check.add('idempotencyKey', `must be "${expectedKey}" (provider:id)`, value.idempotencyKey);
+      check.add('idempotencyKey', `must be "${expectedKey}" (${value.source === undefined ? 'provider' : 'source'}:id)`, value.idempotencyKey);
     }
   } else {
     // The key cannot be derived from a wrong provider or id, which are reported already.

@@ -1,4 +1,4 @@
-import { headerUnsafeKey } from '../event';
+import { headerUnsafeKey, inNamespace, type PaymentEvent } from '../event';
 import { malformedBody } from './payload';
 import type { NormalizeResult, Provider, SourceConfig, WebhookRequest } from './types';
 
@@ -19,4 +19,14 @@ export function normalizeDeliverable(provider: Provider, request: WebhookRequest
     }
   }
   return normalized;
+}
+
+/**
+ * The received events with their keys in the receiving source's namespace (core/event.ts
+ * `inNamespace`). An event of another provider is a canonical event passed through by a source
+ * that opted in (`acceptCanonicalEvents`, the runtime's deliveries) and keeps the key the
+ * runtime gave it.
+ */
+export function inSourceNamespace(events: readonly PaymentEvent[], source: { namespace: string; provider: string }): PaymentEvent[] {
+  return events.map((event) => (event.provider === source.provider ? inNamespace(event, source.namespace) : event));
 }

@@ -78,6 +78,15 @@ export const triggerProperties: INodeProperties[] = [
         default: true,
         description: 'Whether to add the gateway’s own payload, untouched, as "raw" on each item',
       },
+      {
+        displayName: 'Event Key Namespace',
+        name: 'keyNamespace',
+        type: 'string',
+        default: '',
+        placeholder: 'e.g. stripe-eu',
+        description:
+          'Leave empty to start each event’s idempotency key with the gateway’s name (stripe:evt_…). Set a name of your own on each trigger when one gateway sends to several triggers with different secrets (two Stripe accounts), so that one account’s events can never be taken for the other’s. Letters, digits, ".", "_" and "-".',
+      },
     ],
   },
 ];

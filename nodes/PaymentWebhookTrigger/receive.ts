@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IWebhookFunctions, IW
 
 import type { PaymentEvent } from '../../core/event';
 import { getProvider, type Provider, type Refusal, type SourceConfig } from '../../core/providers';
-import { normalizeDeliverable } from '../../core/providers/deliverable';
+import { inSourceNamespace, normalizeDeliverable } from '../../core/providers/deliverable';
 import { sourceConfigFromCredential } from '../../credentials/paymentGatewayFields';
 
 export const GATEWAY_CREDENTIAL = 'paymentGatewayApi';
@@ -10,7 +10,11 @@ export const GATEWAY_CREDENTIAL = 'paymentGatewayApi';
 interface TriggerOptions {
   eventKinds?: string[];
   includeRaw?: boolean;
+  keyNamespace?: string;
 }
+
+/** A key namespace travels in the `webhook-id` of the runtime's deliveries and replays: kept to a URL-safe name. */
+const KEY_NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Answers the gateway directly (plain Node response methods, which Express keeps) and starts nothing. */
 function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
@@ -75,6 +79,10 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
   const options = context.getNodeParameter('options', {}) as TriggerOptions;
   const provider = getProvider(providerId);
   if (!provider) return misconfigured(context, `no payment gateway "${providerId}" is known to this version of the node`);
+  const namespace = options.keyNamespace?.trim() || providerId;
+  if (!KEY_NAMESPACE.test(namespace)) {
+    return misconfigured(context, `its Event Key Namespace "${namespace.slice(0, 80)}" may hold only letters, digits, ".", "_" and "-" (at most 64)`);
+  }
   const credential: ICredentialDataDecryptedObject = await context.getCredentials(GATEWAY_CREDENTIAL);
   if (credential.provider !== providerId) {
     return misconfigured(context, `its credential is for "${String(credential.provider)}", but the node is set to "${providerId}"`);
@@ -94,9 +102,10 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
   const confirmed = await confirmAll(provider, normalized.events, config, now);
   if (!confirmed.ok) return refuse(context, provider, confirmed);
 
+  const events = inSourceNamespace(confirmed.events, { namespace, provider: providerId });
   const kinds = options.eventKinds ?? [];
-  const accepted = confirmed.events.filter((event) => kinds.length === 0 || kinds.includes(event.kind));
-  if (accepted.length === 0) return answer(context, 200, { received: true, ignored: confirmed.events.length });
+  const accepted = events.filter((event) => kinds.length === 0 || kinds.includes(event.kind));
+  if (accepted.length === 0) return answer(context, 200, { received: true, ignored: events.length });
 
   const includeRaw = options.includeRaw ?? true;
   const items = accepted.map(({ raw, ...event }) => (includeRaw ? { ...event, raw } : event) as IDataObject);

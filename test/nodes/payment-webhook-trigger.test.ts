@@ -154,6 +154,22 @@ describe('Payment Webhook Trigger: Stripe, signed by the Stripe SDK', () => {
     expect(item).not.toHaveProperty('raw');
   });
 
+  it('puts the idempotency key in the trigger\'s Event Key Namespace when one is set, and refuses a namespace that cannot travel in a header', async () => {
+    const plain = await trigger('stripe', { secret: STRIPE_SECRET });
+    await post(plain.url, body, stripeRequest(body));
+    const id = JSON.parse(body.toString()).id;
+    expect(startedItems(plain)[0]).toMatchObject({ idempotencyKey: `stripe:${id}` });
+    expect(startedItems(plain)[0]).not.toHaveProperty('source');
+
+    const namespaced = await trigger('stripe', { secret: STRIPE_SECRET }, { keyNamespace: 'stripe-eu' });
+    await post(namespaced.url, body, stripeRequest(body));
+    expect(startedItems(namespaced)[0]).toMatchObject({ provider: 'stripe', source: 'stripe-eu', idempotencyKey: `stripe-eu:${id}` });
+
+    const broken = await trigger('stripe', { secret: STRIPE_SECRET }, { keyNamespace: 'eu\r\nx-injected: 1' });
+    expect((await post(broken.url, body, stripeRequest(body))).status).toBe(500);
+    expect(broken.logs[0]).toMatchObject({ level: 'error', message: expect.stringContaining('Event Key Namespace') });
+  });
+
   it('answers 500 and starts nothing when the credential is for another gateway', async () => {
     const server = await startWebhookServer({
       node,

@@ -28,8 +28,10 @@ jest.setTimeout(30_000);
 
 const SVIX_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const SHOPIFY_SECRET = 'shpss_identity_test_secret_0123456789';
+const PARTNER_SECRET = 'whsec_a_second_stripe_account_secret';
 const SOURCES = [
   { name: 'stripe', provider: 'stripe', secrets: [STRIPE_SECRET], toleranceSeconds: 300 },
+  { name: 'stripe-partner', provider: 'stripe', secrets: [PARTNER_SECRET], toleranceSeconds: 300 },
   { name: 'svix', provider: 'standard-webhooks', secrets: [SVIX_SECRET] },
   { name: 'shop', provider: 'shopify', secrets: [SHOPIFY_SECRET] },
 ];
@@ -42,7 +44,7 @@ const modes = [
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-function deliveredEvents(destination: Destination): Array<{ idempotencyKey: string; provider: string; kind: string; amount?: { minor: number } }> {
+function deliveredEvents(destination: Destination): Array<{ idempotencyKey: string; provider: string; source?: string; kind: string; amount?: { minor: number } }> {
   return destination.received.map((received) => JSON.parse(received.body));
 }
 
@@ -87,7 +89,7 @@ describe.each(modes)('event identity at ingress (%s storage)', (_mode, storage) 
     await waitFor(() => destination.received.length >= 2, 'both deliveries');
     const events = deliveredEvents(destination);
     expect(events.find((event) => event.idempotencyKey === `stripe:${victimId}`)).toMatchObject({ provider: 'stripe', amount: { minor: 2000 } });
-    expect(events.find((event) => event.idempotencyKey === 'standard-webhooks:msg_forged_1')).toMatchObject({ provider: 'standard-webhooks', kind: 'other' });
+    expect(events.find((event) => event.idempotencyKey === 'svix:msg_forged_1')).toMatchObject({ provider: 'standard-webhooks', kind: 'other' });
     expect(events.filter((event) => event.amount?.minor === 999999)).toEqual([]);
   });
 
@@ -103,7 +105,19 @@ describe.each(modes)('event identity at ingress (%s storage)', (_mode, storage) 
     }
     await waitFor(() => destination.received.length >= 1, 'the delivery');
     await new Promise((done) => setTimeout(done, 300));
-    expect(deliveredEvents(destination)).toEqual([expect.objectContaining({ idempotencyKey: `shopify:orders:${order.id}:checkout.completed`, kind: 'checkout.completed' })]);
+    expect(deliveredEvents(destination)).toEqual([expect.objectContaining({ idempotencyKey: `shop:orders:${order.id}:checkout.completed`, kind: 'checkout.completed' })]);
+  });
+
+  it('keys are namespaced by source: whoever holds another Stripe source\'s secret cannot claim this source\'s event ids', async () => {
+    const victimId = `evt_victim_${randomBytes(6).toString('hex')}`;
+    const forged = stripeEventBody(victimId, 999999);
+    expect(await postWebhook(url, 'stripe-partner', forged, stripeSigned(forged, PARTNER_SECRET))).toMatchObject({ status: 200, body: JSON.stringify({ received: 1, duplicates: 0 }) });
+    const genuine = stripeEventBody(victimId, 2000);
+    expect(await postWebhook(url, 'stripe', genuine, stripeSigned(genuine))).toMatchObject({ status: 200, body: JSON.stringify({ received: 1, duplicates: 0 }) });
+    await waitFor(() => destination.received.length >= 2, 'both deliveries');
+    const events = deliveredEvents(destination);
+    expect(events.find((event) => event.idempotencyKey === `stripe:${victimId}`)).toMatchObject({ amount: { minor: 2000 } });
+    expect(events.find((event) => event.idempotencyKey === `stripe-partner:${victimId}`)).toMatchObject({ source: 'stripe-partner', amount: { minor: 999999 } });
   });
 
   it('a resend with another query string is a duplicate', async () => {
@@ -121,14 +135,16 @@ describe('config check refuses settings that let an unsigned part choose identit
     [{ header: 'x-signature', idHeader: 'x-event-id' }, '`idHeader` is set but `template` has no {id}'],
     [{ header: 'x-signature', template: '{id}.{timestamp}', idHeader: 'x-event-id', timestampHeader: 'x-ts' }, '`template` must include {body}'],
     [{ header: 'x-signature', timestampHeader: 'x-ts' }, '`timestampHeader` is set but `template` has no {timestamp}'],
+    [{ name: 'stripe', provider: 'standard-webhooks' }, 'name: "stripe" is another gateway\'s provider id'],
   ])('%j', async (fields, problem) => {
     const config = configObject({ storage: 'sqlite:./data/test.db', destinationUrl: 'http://127.0.0.1:5678/webhook/payments' }) as Record<string, any>;
+    if ('name' in fields) config.sources = [];
     config.sources.push({ name: 'custom', provider: 'generic-hmac', secrets: ['s'], ...fields });
     const file = join(dir.path, 'identity.json');
     writeFileSync(file, JSON.stringify(config));
     const err: string[] = [];
     const code = await main(['config', 'check', file], { out: () => undefined, err: (line) => err.push(line), env: {}, cwd: dir.path });
     expect(code).toBe(1);
-    expect(err.join('\n')).toContain(`sources[1]: ${problem}`);
+    expect(err.join('\n')).toContain('name' in fields ? `sources[0].${problem}` : `sources[1]: ${problem}`);
   });
 });

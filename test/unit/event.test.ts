@@ -1,4 +1,4 @@
-import { EVENT_KINDS, validateEvent } from '../../core/event';
+import { EVENT_KINDS, inNamespace, validateEvent } from '../../core/event';
 
 /** A complete, valid event as it comes back from JSON. */
 function validEvent(): Record<string, unknown> {
@@ -109,5 +109,31 @@ describe('validateEvent', () => {
     const [error] = errorsOf(event);
     expect(error.length).toBeLessThan(120);
     expect(error.endsWith('...')).toBe(true);
+  });
+});
+
+describe('inNamespace', () => {
+  const event = {
+    id: 'evt_1',
+    provider: 'stripe',
+    type: 'charge.succeeded',
+    kind: 'payment.succeeded' as const,
+    occurredAt: '2026-11-30T12:00:00Z',
+    receivedAt: '2026-11-30T12:00:01Z',
+    idempotencyKey: 'stripe:evt_1',
+    raw: null,
+  };
+
+  it('keeps provider:id for a source named after its provider, and puts the key in any other source\'s namespace', () => {
+    expect(inNamespace(event, 'stripe')).toEqual(event);
+    const namespaced = inNamespace(event, 'stripe-eu');
+    expect(namespaced).toEqual({ ...event, source: 'stripe-eu', idempotencyKey: 'stripe-eu:evt_1' });
+    expect(validateEvent(namespaced)).toEqual({ ok: true, event: namespaced });
+    expect(inNamespace(namespaced, 'stripe')).toEqual(event);
+  });
+
+  it('refuses a key that is not in the event\'s namespace', () => {
+    expect(validateEvent({ ...event, source: 'stripe-eu' })).toMatchObject({ ok: false, errors: [expect.stringContaining('must be "stripe-eu:evt_1" (source:id)')] });
+    expect(validateEvent({ ...event, source: 'stripe-eu', idempotencyKey: 'stripe-eu:evt_1', id: 'evt_2' }).ok).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { EVENT_KINDS } from '../../../core/event';
 import { providerIds } from '../../../core/providers';
 import { genericHmac, genericHmacSettings } from '../../../core/providers/generic-hmac';
+import { standardWebhooks } from '../../../core/providers/standard-webhooks';
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { readAlertsConfig } from '../alerts/config';
 import { didYouMean } from './suggest';
@@ -103,6 +104,16 @@ function readSource(read: Reader, value: unknown, path: string): SourceEntry {
   const known = providerIds();
   if (provider && !known.includes(provider)) {
     read.errors.push(`${path}.provider: unknown provider "${provider}"${didYouMean(provider, known)}`);
+  }
+  // A source's name is the namespace of its events' idempotency keys (core/event.ts inNamespace).
+  if (name && provider && name !== provider && known.includes(name)) {
+    read.errors.push(`${path}.name: "${name}" is another gateway's provider id, and a source's name is its events' key namespace: a ${provider} source named so could claim ${name}'s events; name it after its own gateway or anything else`);
+  }
+  if (entry.acceptCanonicalEvents !== undefined) {
+    if (typeof entry.acceptCanonicalEvents !== 'boolean') read.errors.push(`${path}.acceptCanonicalEvents: must be true or false`);
+    else if (provider !== standardWebhooks.id) {
+      read.errors.push(`${path}.acceptCanonicalEvents: only a standard-webhooks source can pass canonical events through`);
+    }
   }
   const secrets = read.array(entry.secrets, `${path}.secrets`).map((secret, index) => read.string(secret, `${path}.secrets[${index}]`));
   const source: SourceEntry = { ...entry, name, provider, secrets };

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import type { PaymentEvent } from '../../../core/event';
 import { getProvider } from '../../../core/providers';
+import { inSourceNamespace, normalizeDeliverable } from '../../../core/providers/deliverable';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
 import type { Observer, StoreOutcome } from '../observer';
@@ -111,11 +112,12 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       observer.ingress(name, 'refused', { reason: verified.reason });
       return refuseUnverified(request, reply, verified, 'signature verification failed');
     }
-    const normalized = provider.normalize(webhook, now, source);
+    const normalized = normalizeDeliverable(provider, webhook, now, source);
     if (!normalized.ok) {
       logRefusal(request, { status: 400, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
       observer.ingress(name, 'malformed');
-      return reply.code(400).send({ error: 'malformed body' });
+      // The signature verified, so the detail goes back to the gateway that sent the body.
+      return reply.code(400).send({ error: 'malformed body', detail: normalized.detail });
     }
 
     let events = normalized.events;
@@ -131,6 +133,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       }
       events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
     }
+    events = inSourceNamespace(events, { namespace: name, provider: source.provider });
 
     const traced = { source: name, provider: source.provider };
     try {

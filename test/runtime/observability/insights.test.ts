@@ -81,7 +81,8 @@ function config(storage: string, destinationUrl: string) {
     storage,
     destinationUrl,
     retry: { maxAttempts: 1, initialDelayMs: 5, maxDelayMs: 10 },
-    sources: [{ name: 'events', provider: 'standard-webhooks', secrets: [SOURCE_SECRET] }],
+    // A trusted feeder of canonical events, as a runtime delivering to another would be.
+    sources: [{ name: 'events', provider: 'standard-webhooks', secrets: [SOURCE_SECRET], acceptCanonicalEvents: true }],
   });
 }
 

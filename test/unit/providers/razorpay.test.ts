@@ -85,7 +85,8 @@ describe('razorpay normalize', () => {
   });
 
   it('gives the same id whatever the unsigned event id header says, or without it', () => {
-    for (const headers of [{}, { 'x-razorpay-event-id': ' ' }, { 'x-razorpay-event-id': 'forged-1' }, { 'x-razorpay-event-id': 'forged-2' }]) {
+    const headerSets: Array<Record<string, string>> = [{}, { 'x-razorpay-event-id': ' ' }, { 'x-razorpay-event-id': 'forged-1' }, { 'x-razorpay-event-id': 'forged-2' }];
+    for (const headers of headerSets) {
       expect(normalized('payment.captured.json', headers).id).toBe('payment.captured:pay_DESlfW9H8K9uqM:1567674606');
     }
   });
