@@ -3,7 +3,7 @@
  * workflow built for one gateway works for every other.
  */
 
-import { isKnownCurrency } from './money';
+import { isKnownCurrency, type MoneyAmount } from './money';
 
 export const EVENT_KINDS = [
   'payment.succeeded',
@@ -32,12 +32,7 @@ export type EventKind = (typeof EVENT_KINDS)[number];
  */
 export type Verification = 'signature' | 'fetch_required' | 'confirmed';
 
-export interface MoneyAmount {
-  /** Integer minor units with the currency's ISO 4217 exponent. */
-  minor: number;
-  /** ISO 4217 alphabetic code, upper case. */
-  currency: string;
-}
+export type { MoneyAmount };
 
 export interface PaymentEvent {
   /** The provider's event id; derived (documented per provider) where it sends none. */

@@ -3,9 +3,13 @@
  * its currency; gateways that count minor units differently (Stripe, Adyen) are converted
  * exactly, with integer arithmetic only, and anything that would lose precision is refused.
  */
-import type { MoneyAmount } from './event';
-
-export type { MoneyAmount };
+/** An amount as every PaymentEvent carries it. */
+export interface MoneyAmount {
+  /** Integer minor units with the currency's ISO 4217 exponent. */
+  minor: number;
+  /** ISO 4217 alphabetic code, upper case. */
+  currency: string;
+}
 
 /** Whose minor units an integer amount is counted in. */
 export type CurrencyRules = 'iso' | 'stripe' | 'adyen';
