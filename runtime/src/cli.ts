@@ -4,12 +4,14 @@ import { parseArgs } from 'node:util';
 import { EVENT_KINDS, type EventKind } from '../../core/event';
 import { allProviders, getProvider, providerIds } from '../../core/providers';
 import { ConfigError, loadConfig } from './config/load';
+import { connectionFailure } from './connection-failure';
 import { didYouMean } from './config/suggest';
 import type { RuntimeConfig } from './config/types';
 import { filterFrom } from './admin/routes';
 import { replayMany, replayOne } from './deadletters/replay';
 import { ROLES, Runtime, type Role } from './runtime';
 import { openStorage } from './storage/open';
+import { COMMAND_NAMES, USAGE, usageOf } from './usage';
 
 /**
  * `payment-webhooks start | config check | dead-letters … | send-test-event …`.
@@ -27,15 +29,6 @@ const DEFAULT_CONFIG = 'payment-webhooks.config.yaml';
 const EXAMPLE_CONFIG = [resolve(__dirname, '..'), resolve(__dirname, '..', '..', '..')]
   .map((dir) => join(dir, 'payment-webhooks.config.example.yaml'))
   .find((file) => existsSync(file)) ?? 'payment-webhooks.config.example.yaml';
-
-const USAGE = `usage: payment-webhooks <command>
-  start [--config FILE] [--role ingress|worker|both]
-  config check FILE
-  dead-letters list [--status S] [--provider P] [--kind K] [--error TEXT] [--limit N] [--config FILE]
-  dead-letters show ID
-  dead-letters replay ID | replay --all [filters] [--dry-run]
-  dead-letters purge --before ISO_DATE | --all
-  send-test-event --provider P --secret S --url URL [--kind K] [--field NAME=VALUE ...]`;
 
 class UsageError extends Error {}
 
@@ -93,8 +86,21 @@ async function configCheck(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-async function withStorage<T>(config: RuntimeConfig, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {
-  const storage = await openStorage(config.storage, { destinations: config.destinations.map((destination) => destination.name) });
+/** Where the storage is, without a Redis password. */
+function storageLabel(location: string): string {
+  if (location.startsWith('sqlite:')) return location;
+  const url = new URL(location);
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+async function withStorage<T>(config: RuntimeConfig, file: string, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {
+  let storage: Awaited<ReturnType<typeof openStorage>>;
+  try {
+    storage = await openStorage(config.storage, { destinations: config.destinations.map((destination) => destination.name) });
+  } catch (error) {
+    const check = config.storage.startsWith('sqlite:') ? 'does its directory exist, and may this user write there?' : 'is Redis running and reachable there?';
+    throw new Error(`cannot open the storage ${storageLabel(config.storage)} (${connectionFailure(error)}): ${check} Check \`storage\` in ${file}.`);
+  }
   try {
     return await work(storage);
   } finally {
@@ -121,7 +127,8 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
     },
   });
   const [action, id] = positionals;
-  const config = await loadConfig(configPath(values.config, io), io.env);
+  const file = configPath(values.config, io);
+  const config = await loadConfig(file, io.env);
   const filter = () =>
     filterFrom({
       status: values.status,
@@ -132,7 +139,7 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
       to: values.to,
       limit: values.limit,
     });
-  return withStorage(config, async (storage) => {
+  return withStorage(config, file, async (storage) => {
     switch (action) {
       case 'list': {
         const records = await storage.deadLetters.list(filter());
@@ -157,8 +164,13 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
       case 'replay': {
         if (values.all) {
           const counted = await replayMany(storage, config, filter(), true);
-          io.err(`${counted.matched} open dead letter(s) match`);
-          if (values['dry-run']) return 0;
+          // The count is a dry run's result (stdout, for `$(…)`), and only a note before a replay.
+          const matched = `${counted.matched} open dead letter(s) match`;
+          if (values['dry-run']) {
+            io.out(matched);
+            return 0;
+          }
+          io.err(matched);
           const result = await replayMany(storage, config, filter(), false);
           for (const replayed of result.replayed) io.out(`replayed ${replayed}`);
           for (const failed of result.failed) io.err(`not replayed ${failed.id}: ${failed.error}`);
@@ -167,7 +179,7 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
         if (!id) throw new UsageError('usage: payment-webhooks dead-letters replay ID | replay --all [filters]');
         if (values['dry-run']) {
           const record = await storage.deadLetters.get(id);
-          io.err(record?.status === 'open' ? '1 open dead letter matches' : '0 open dead letters match');
+          io.out(record?.status === 'open' ? '1 open dead letter matches' : '0 open dead letters match');
           return 0;
         }
         const result = await replayOne(storage, config, id);
@@ -228,14 +240,31 @@ async function sendTestEvent(args: string[], io: Io): Promise<number> {
   const body = provider.example(values.kind as EventKind, now);
   // Square signs the notification URL with the body: by default it is the URL we post to.
   const signed = provider.sign(body, { secrets: values.secret, notificationUrl: values.url, ...fields(values.field) }, now);
-  const response = await fetch(values.url, { method: 'POST', headers: signed.headers, body: signed.body });
+  const response = await fetch(values.url, { method: 'POST', headers: signed.headers, body: signed.body }).catch((error: unknown) => {
+    throw new Error(
+      `cannot reach ${values.url} (${connectionFailure(error)}): is the runtime running, and listening on that host and port (listen.host, listen.port)? ` +
+        'The URL is http://HOST:PORT/webhooks/SOURCE, SOURCE a source name of its config.',
+    );
+  });
   const text = await response.text();
   io.out(`${response.status} ${response.statusText} ${text}`.trim());
   return response.ok ? 0 : 1;
 }
 
+/** `help [COMMAND]`, `--help`, `-h`, or COMMAND with `--help`/`-h` among its arguments. */
+function helpAsked(command: string | undefined, rest: string[]): { topic: string | undefined } | undefined {
+  if (command === 'help' || command === '--help' || command === '-h') return { topic: rest[0] };
+  if (command && COMMAND_NAMES.includes(command) && (rest.includes('--help') || rest.includes('-h'))) return { topic: command };
+  return undefined;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  const help = helpAsked(command, rest);
+  if (help) {
+    io.out(usageOf(help.topic));
+    return 0;
+  }
   try {
     switch (command) {
       case 'start':
@@ -247,12 +276,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'send-test-event':
         return await sendTestEvent(rest, io);
       case undefined:
-      case 'help':
-      case '--help':
-        io.out(USAGE);
-        return command === undefined ? 2 : 0;
+        io.err(USAGE);
+        return 2;
       default:
-        io.err(`unknown command "${command}"${didYouMean(command, ['start', 'config', 'dead-letters', 'send-test-event'])}\n${USAGE}`);
+        io.err(`unknown command "${command}"${didYouMean(command, COMMAND_NAMES)}\n${USAGE}`);
         return 2;
     }
   } catch (error) {
@@ -261,7 +288,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`${(error as Error).message}\n${USAGE}`);
+      io.err(`${(error as Error).message}\n${usageOf(command)}`);
       return 2;
     }
     io.err(`error: ${(error as Error).message}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { allProviders } from '../../core/providers';
 import { main } from '../../runtime/src/cli';
 import { freePort } from '../support/redis-server';
-import { configObject, startDestination, startRuntime, tempDir, waitFor, type Destination } from './support/harness';
+import { configObject, postWebhook, startDestination, startRuntime, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from './support/harness';
 import type { Runtime } from '../../runtime/src/runtime';
 
 /** The `payment-webhooks` command, run in-process with its output captured. */
@@ -139,5 +139,93 @@ describe('send-test-event', () => {
   it('is refused with the wrong secret', async () => {
     const result = await cli(['send-test-event', '--provider', 'stripe', '--secret', 'whsec_wrong', '--url', `${url}/webhooks/stripe`]);
     expect(result).toMatchObject({ code: 1, out: expect.stringMatching(/^401 /) });
+  });
+});
+
+describe('help', () => {
+  const commands = ['start', 'config', 'dead-letters', 'send-test-event'];
+
+  it.each(commands)('%s: --help, -h and `help COMMAND` print its usage on stdout and exit 0', async (command) => {
+    for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      expect(await cli(args)).toEqual({ code: 0, out: expect.stringMatching(new RegExp(`^usage: payment-webhooks ${command}`)), err: '' });
+    }
+  });
+
+  it('prints every command for `help`, `--help` and `-h`, listing the --from/--to filters', async () => {
+    for (const args of [['help'], ['--help'], ['-h']]) {
+      const result = await cli(args);
+      expect(result).toMatchObject({ code: 0, err: '' });
+      for (const command of commands) expect(result.out).toContain(`  ${command}`);
+      expect(result.out).toContain('--from ISO --to ISO');
+    }
+  });
+
+  it('answers --help anywhere after the command, and a bare call with the usage on stderr', async () => {
+    expect(await cli(['dead-letters', 'replay', '--all', '--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: payment-webhooks dead-letters/) });
+    expect(await cli([])).toMatchObject({ code: 2, out: '', err: expect.stringContaining('usage: payment-webhooks') });
+  });
+});
+
+describe('errors that say what to check', () => {
+  it('send-test-event to a runtime that is not running names the URL, the cause and what to check', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/webhooks/stripe`;
+    const result = await cli(['send-test-event', '--provider', 'stripe', '--secret', 'whsec_test', '--url', url]);
+    expect(result).toMatchObject({ code: 1, out: '' });
+    expect(result.err).toContain(`cannot reach ${url} (ECONNREFUSED): is the runtime running`);
+    expect(result.err).not.toContain('fetch failed');
+  });
+
+  it('dead-letters on a Redis that does not answer names the storage and what to check', async () => {
+    const config = { ...base(), storage: `redis://127.0.0.1:${await freePort()}/0` };
+    const file = write('redis-down.json', config);
+    const result = await cli(['dead-letters', 'list', '--config', file]);
+    expect(result).toMatchObject({ code: 1, out: '' });
+    expect(result.err).toContain(`cannot open the storage ${config.storage}`);
+    expect(result.err).toContain(`is Redis running and reachable there? Check \`storage\` in ${file}.`);
+  });
+
+  it('one missing environment variable is one error', async () => {
+    const config = base() as Record<string, any>;
+    config.admin = { token: '${ADMIN_TOKEN_THAT_IS_NOT_SET}' };
+    config.destinations[0].url = 'http://${N8N_HOST_THAT_IS_NOT_SET}:5678/webhook/payments';
+    const result = await cli(['config', 'check', write('two-missing.json', config)]);
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n').slice(1)).toEqual([
+      '  destinations[0].url: environment variable N8N_HOST_THAT_IS_NOT_SET is not set',
+      '  admin.token: environment variable ADMIN_TOKEN_THAT_IS_NOT_SET is not set',
+    ]);
+  });
+});
+
+describe('results on stdout, diagnostics on stderr', () => {
+  let destination: Destination;
+  let runtime: Runtime;
+  let file: string;
+
+  beforeAll(async () => {
+    destination = await startDestination(() => 422);
+    const options = { storage: `sqlite:${join(dir.path, 'streams.db')}`, destinationUrl: destination.url };
+    file = write('streams.json', configObject(options));
+    let url: string;
+    ({ runtime, url } = await startRuntime(options));
+    for (let index = 0; index < 2; index += 1) {
+      const body = stripeEventBody();
+      expect((await postWebhook(url, 'stripe', body, stripeSigned(body))).status).toBe(200);
+    }
+    await waitFor(async () => (await cli(['dead-letters', 'list', '--config', file])).out.split('\n').filter(Boolean).length === 2, 'two dead letters');
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await destination.close();
+  });
+
+  it('`dead-letters replay --all --dry-run` prints its count on stdout, so $(…) captures it', async () => {
+    expect(await cli(['dead-letters', 'replay', '--all', '--dry-run', '--config', file])).toEqual({ code: 0, out: '2 open dead letter(s) match', err: '' });
+  });
+
+  it('`dead-letters list` prints the records on stdout and their count on stderr', async () => {
+    const result = await cli(['dead-letters', 'list', '--config', file]);
+    expect(result.out.split('\n')).toHaveLength(2);
+    expect(result.err).toBe('2 dead letter(s)');
   });
 });

@@ -25,6 +25,21 @@ function parse(text: string, file: string): unknown {
   }
 }
 
+/** The field an error names: each reads `field: problem`. */
+const fieldOf = (error: string) => error.slice(0, error.indexOf(': '));
+
+/**
+ * A field whose environment variable is missing is reported once, by substitution: the
+ * checks of the empty value left in its place would only repeat it ("is required", …).
+ */
+function withoutEchoes(validationErrors: string[], envErrors: string[]): string[] {
+  const missing = envErrors.map(fieldOf);
+  return validationErrors.filter((error) => {
+    const field = fieldOf(error);
+    return !missing.some((path) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
+  });
+}
+
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeConfig> {
   let text: string;
   try {
@@ -35,7 +50,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   const errors: string[] = [];
   const substituted = substituteEnv(parse(text, file), env, errors);
   const result = validateConfig(substituted);
-  if (!result.ok) errors.push(...result.errors);
+  if (!result.ok) errors.push(...withoutEchoes(result.errors, errors));
   if (errors.length > 0 || !result.ok) throw new ConfigError(file, errors);
   const tls = result.config.listen.tls;
   if (tls) {
