@@ -24,13 +24,23 @@ jest.setTimeout(90_000);
 
 const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-results');
 
-/** Chromium from PATH (Debian: `apt-get install chromium`), or CHROMIUM_PATH. */
+/**
+ * Chromium from PATH (Debian: `apt-get install chromium`), or CHROMIUM_PATH. Missing, the test
+ * fails saying how to install it: it is a prerequisite of `npm test` (README), never skipped.
+ */
 function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
+  const given = process.env.CHROMIUM_PATH;
+  const candidates = given
+    ? [given]
     : (process.env.PATH ?? '').split(delimiter).flatMap((dir) => ['chromium', 'chromium-browser'].map((name) => join(dir, name)));
   const found = candidates.find((file) => existsSync(file) && statSync(file).isFile());
-  if (!found) throw new Error('Chromium was not found: install it (Debian/Ubuntu: `apt-get install chromium`) or set CHROMIUM_PATH');
+  if (!found) {
+    throw new Error(
+      `The status-page test drives a real Chromium and found none (${given ? `CHROMIUM_PATH=${given} is not a file` : 'no chromium or chromium-browser on PATH'}). ` +
+        'Install it (Debian/Ubuntu: `apt-get install chromium`) ' +
+        'or set CHROMIUM_PATH to a Chromium binary. README.md, "Run the tests", lists every prerequisite of `npm test`.',
+    );
+  }
   return found;
 }
 
@@ -43,6 +53,7 @@ let url: string;
 let browser: Browser;
 
 beforeAll(async () => {
+  const executablePath = chromiumPath(); // first, so a missing Chromium is the only failure reported
   good = await startDestination();
   flaky = await startDestination(() => (destinationUp ? 200 : 500));
   const config = observedConfig({
@@ -52,7 +63,7 @@ beforeAll(async () => {
     retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 },
   });
   ({ runtime, url } = await startObserved(config));
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
 });
 
 afterAll(async () => {
