@@ -18,6 +18,7 @@ import {
   type OpenInvoice,
   type ReconcileOptions,
 } from '../../core/reconcile';
+import { routeItems } from '../shared/items';
 import { listParameter } from '../shared/list-parameter';
 import { OUTPUT_NAMES, reconcileProperties, type InvoiceSource } from './description';
 
@@ -43,20 +44,17 @@ export class InvoiceReconcile implements INodeType {
     const payments = this.getInputData(0);
     const format = this.getNodeParameter('amountFormat', 0) as AmountFormat;
     const reconciler = new Reconciler(readInvoices(this, payments, format), readOptions(this));
-    const outputs: INodeExecutionData[][] = OUTCOMES.map(() => []);
-
     // In input order: a partial payment sees what the payments before it left on the invoice.
-    payments.forEach((item, index) => {
-      try {
+    return routeItems(this, {
+      outputCount: OUTCOMES.length,
+      failedOutput: OUTCOMES.indexOf('unmatched'),
+      route: (item, index) => {
         const result = reconciler.reconcile(paymentFromItem(item.json, format, index));
-        outputs[OUTCOMES.indexOf(result.outcome)].push({ json: { ...item.json, reconciliation: result as unknown as IDataObject }, pairedItem: { item: index } });
-      } catch (error) {
-        if (!(error instanceof ReconcileInputError)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
-        if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error.message, { itemIndex: index });
-        outputs[OUTCOMES.indexOf('unmatched')].push({ json: { ...item.json, error: error.message }, pairedItem: { item: index } });
-      }
+        return { output: OUTCOMES.indexOf(result.outcome), json: { ...item.json, reconciliation: result as unknown as IDataObject } };
+      },
+      // Only a payment the reconciler cannot read is the item's fault.
+      isItemError: (error) => error instanceof ReconcileInputError,
     });
-    return outputs;
   }
 }
 

@@ -1,12 +1,12 @@
 import {
   NodeConnectionTypes,
-  NodeOperationError,
   type IExecuteFunctions,
   type INodeExecutionData,
   type INodeType,
   type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { routeItems } from '../shared/items';
 import { testRedisCredential } from '../shared/redis';
 import { openBackend } from './backend';
 import { deadLetterProperties, type Operation, type Storage } from './description';
@@ -41,24 +41,14 @@ export class PaymentDeadLetter implements INodeType {
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const operation = this.getNodeParameter('operation', 0) as Operation;
     const backend = await openBackend(this, this.getNodeParameter('storage', 0) as Storage);
-    const output: INodeExecutionData[] = [];
     try {
-      const items = this.getInputData();
-      for (let index = 0; index < items.length; index++) {
-        try {
-          const results = await operations[operation](this, backend, items[index], index);
-          output.push(...results.map((json) => ({ json, pairedItem: { item: index } })));
-        } catch (error) {
-          if (this.continueOnFail()) {
-            output.push({ json: { ...items[index].json, error: (error as Error).message }, pairedItem: { item: index } });
-            continue;
-          }
-          throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
-        }
-      }
+      return await routeItems(this, {
+        outputCount: 1,
+        failedOutput: 0,
+        route: async (item, index) => (await operations[operation](this, backend, item, index)).map((json) => ({ output: 0, json })),
+      });
     } finally {
       await backend.close();
     }
-    return [output];
   }
 }

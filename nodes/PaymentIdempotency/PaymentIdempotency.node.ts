@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { RedisIdempotencyStore, type IdempotencyStore } from '../../core/idempotency';
+import { routeItems, type RoutedItem } from '../shared/items';
 import { REDIS_CREDENTIAL, closeRedis, openRedis, testRedisCredential } from '../shared/redis';
 import { OUTPUTS_EXPRESSION, idempotencyProperties, type Operation } from './description';
 
@@ -21,7 +22,7 @@ type ClaimMark =
   | { key: string; status: 'in_progress'; leaseExpiresAt: string }
   | { key: string; status: 'completed' | 'released' };
 
-type Step = (store: IdempotencyStore, item: INodeExecutionData, index: number) => Promise<{ output: number; json: IDataObject }>;
+type Step = (store: IdempotencyStore, item: INodeExecutionData, index: number) => Promise<RoutedItem>;
 
 export class PaymentIdempotency implements INodeType {
   description: INodeTypeDescription = {
@@ -57,27 +58,18 @@ export class PaymentIdempotency implements INodeType {
         return { output: 0, json: { ...item.json, idempotencyRecord: (await store.get(key)) as IDataObject | null } };
       },
     };
-    const outputs: INodeExecutionData[][] = operation === 'claim' ? [[], [], []] : [[]];
     const connection = await openRedis(await this.getCredentials(REDIS_CREDENTIAL));
     const store = new RedisIdempotencyStore({ client: connection.client, keyPrefix: `${connection.keyPrefix}idempotency:` });
     try {
-      const items = this.getInputData();
-      // One item after the other, so two items with the same key in one run see each other.
-      for (let index = 0; index < items.length; index++) {
-        try {
-          const { output, json } = await steps[operation](store, items[index], index);
-          outputs[output].push({ json, pairedItem: { item: index } });
-        } catch (error) {
-          if (!this.continueOnFail()) {
-            throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
-          }
-          outputs[0].push({ json: { ...items[index].json, error: (error as Error).message }, pairedItem: { item: index } });
-        }
-      }
+      // The router runs one item after the other, so two items with the same key in one run see each other.
+      return await routeItems(this, {
+        outputCount: operation === 'claim' ? 3 : 1,
+        failedOutput: 0,
+        route: (item, index) => steps[operation](store, item, index),
+      });
     } finally {
       await closeRedis(connection);
     }
-    return outputs;
   }
 }
 

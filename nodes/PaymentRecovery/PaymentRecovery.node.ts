@@ -1,6 +1,5 @@
 import {
   NodeConnectionTypes,
-  NodeOperationError,
   type IDataObject,
   type IExecuteFunctions,
   type INodeExecutionData,
@@ -9,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { decideRecovery, recoveryInputFromItem, type DeclineSignals, type RecoveryPolicy } from '../../core/recovery';
+import { routeItems } from '../shared/items';
 import { numberListParameter } from '../shared/list-parameter';
 import { ACTIONS, OUTPUT_NAMES, recoveryProperties } from './description';
 
@@ -30,10 +30,11 @@ export class PaymentRecovery implements INodeType {
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-    const items = this.getInputData();
-    const outputs: INodeExecutionData[][] = ACTIONS.map(() => []);
-    items.forEach((item, index) => {
-      try {
+    return routeItems(this, {
+      outputCount: ACTIONS.length,
+      // A decline we cannot read goes to a person, never to an automatic retry.
+      failedOutput: ACTIONS.indexOf('review'),
+      route: (item, index) => {
         const details = this.getNodeParameter('details', index, {}) as IDataObject;
         const input = recoveryInputFromItem(item.json, {
           attempts: this.getNodeParameter('attempts', index, []),
@@ -43,17 +44,9 @@ export class PaymentRecovery implements INodeType {
           now: details.decisionTime ? Date.parse(details.decisionTime as string) : Date.now(),
         });
         const decision = decideRecovery(input, policyFrom(this.getNodeParameter('schedule', index, {}) as IDataObject));
-        outputs[ACTIONS.indexOf(decision.action)].push({ json: { ...item.json, recovery: decision as unknown as IDataObject }, pairedItem: { item: index } });
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!this.continueOnFail()) {
-          throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
-        }
-        // A decline we cannot read goes to a person, never to an automatic retry.
-        outputs[ACTIONS.indexOf('review')].push({ json: { ...item.json, error: message }, pairedItem: { item: index } });
-      }
+        return { output: ACTIONS.indexOf(decision.action), json: { ...item.json, recovery: decision as unknown as IDataObject } };
+      },
     });
-    return outputs;
   }
 }
 

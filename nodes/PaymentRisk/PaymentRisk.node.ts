@@ -10,6 +10,7 @@ import {
 
 import { validateEvent, type PaymentEvent } from '../../core/event';
 import { DEFAULT_RULES, RedisRiskWindowStore, parseCurrencyAmounts, scoreEvent, type RiskConfig, type RiskRules } from '../../core/risk';
+import { routeItems } from '../shared/items';
 import { REDIS_CREDENTIAL, closeRedis, openRedis, testRedisCredential } from '../shared/redis';
 import { LANES, OUTPUT_NAMES, TUNINGS, riskProperties } from './description';
 
@@ -38,32 +39,25 @@ export class PaymentRisk implements INodeType {
   methods = { credentialTest: { paymentWebhooksRedisTest: testRedisCredential } };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-    const outputs: INodeExecutionData[][] = LANES.map(() => []);
     const config = readConfig(this);
     const connection = await openRedis(await this.getCredentials(REDIS_CREDENTIAL));
     // The counters live in Redis, so every run and every n8n process shares one window.
     const store = new RedisRiskWindowStore({ redis: connection.client, prefix: `${connection.keyPrefix}risk:` });
     try {
-      const items = this.getInputData();
-      for (let index = 0; index < items.length; index++) {
-        try {
+      return await routeItems(this, {
+        outputCount: LANES.length,
+        // A failed item goes on for a person to look at.
+        failedOutput: LANES.indexOf('review'),
+        route: async (item, index) => {
           const event = readEvent(this, index);
           const source = String(this.getNodeParameter('source', index, '') || event.provider);
           const assessment = await scoreEvent(event, { store, config, now: Date.now(), source });
-          const json = { ...items[index].json, _risk: assessment as unknown as IDataObject };
-          outputs[LANES.indexOf(assessment.lane)].push({ json, pairedItem: { item: index } });
-        } catch (error) {
-          if (!this.continueOnFail()) {
-            throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: index });
-          }
-          // A failed item goes on for a person to look at.
-          outputs[LANES.indexOf('review')].push({ json: { ...items[index].json, error: (error as Error).message }, pairedItem: { item: index } });
-        }
-      }
+          return { output: LANES.indexOf(assessment.lane), json: { ...item.json, _risk: assessment as unknown as IDataObject } };
+        },
+      });
     } finally {
       await closeRedis(connection);
     }
-    return outputs;
   }
 }
 
