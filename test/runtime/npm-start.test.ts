@@ -116,13 +116,23 @@ it('SIGTERM to `npm start` stops the runtime, frees the port and loses nothing',
   expect(await next.exited).toBe(0);
 });
 
-it('Ctrl-C on `npm start` (SIGINT to the process group, forwarded once more by npm) still stops gracefully', async () => {
-  const config = writeConfig(dir.path, {
-    storage: `sqlite:${join(dir.path, 'npm-start-sigint.db')}`,
-    destinationUrl: destination.url,
-    logLevel: 'info',
-  });
-  const { npm } = await npmStart(config, true);
-  process.kill(-npm.child.pid!, 'SIGINT');
-  await expectStoppedGracefully(npm);
+it('Ctrl-C on `npm start` (SIGINT to the process group, forwarded once more by npm) still finishes the delivery in flight', async () => {
+  const slow = await startDestination(() => ({ status: 200, delayMs: 1_500 }));
+  try {
+    const config = writeConfig(dir.path, {
+      storage: `sqlite:${join(dir.path, 'npm-start-sigint.db')}`,
+      destinationUrl: slow.url,
+      logLevel: 'info',
+    });
+    const { npm, url } = await npmStart(config, true);
+    const body = stripeEventBody();
+    expect((await postWebhook(url, 'stripe', body, stripeSigned(body))).status).toBe(200);
+    await waitFor(() => slow.received.length === 1, 'the delivery to start');
+
+    process.kill(-npm.child.pid!, 'SIGINT');
+    await expectStoppedGracefully(npm);
+    expect(npm.logs.some((entry) => entry.msg === 'delivered')).toBe(true);
+  } finally {
+    await slow.close();
+  }
 });
