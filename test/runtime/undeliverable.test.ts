@@ -36,11 +36,12 @@ const modes = [
 const MAX_ATTEMPTS = 2;
 const CRLF_ID = 'evt_crlf\r\nx-injected: 1';
 
-/** Throws in every delivery attempt before anything is sent, as a broken span exporter would; ingress's spans run as usual. */
-const failingDeliverySpans: Observer = {
+/** While set, every delivery attempt throws before anything is sent, as a broken span exporter would; ingress's spans run as usual. */
+let spansFail = false;
+const observer: Observer = {
   ...noopObserver,
   span: (eventKey, name, attributes, work) => {
-    if (name === 'deliver') throw new Error('the span exporter broke');
+    if (spansFail && name === 'deliver') throw new Error('the span exporter broke');
     return noopObserver.span(eventKey, name, attributes, work);
   },
 };
@@ -55,16 +56,12 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
   let destination: Destination;
   let runtime: Runtime;
   let url: string;
-  let logs: Array<Record<string, unknown>>;
+  const logs: Array<Record<string, unknown>> = [];
 
+  // One runtime per storage mode, closed once: a Redis runtime closed while Bull's blocking
+  // read waits can let a 'Connection is closed' rejection escape Bull, failing whichever test runs.
   beforeAll(async () => {
     destination = await startDestination();
-  });
-  afterAll(() => destination.close());
-  afterEach(() => runtime.close());
-
-  async function start(observer?: Observer): Promise<void> {
-    logs = [];
     const lines = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line));
@@ -74,14 +71,20 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
     const config = parsedConfig({ storage: makeStorage(), destinationUrl: destination.url, retry: { maxAttempts: MAX_ATTEMPTS, initialDelayMs: 50, maxDelayMs: 200 } });
     runtime = new Runtime({ config, observer, logger: pino({ level: 'info' }, lines) });
     url = (await runtime.start()).url ?? '';
-  }
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await destination.close();
+  });
+  afterEach(() => {
+    spansFail = false;
+  });
 
   const storage = () => runtime['storage'] as RuntimeStorage;
   const deadLetterOf = async (key: string) => (await storage().deadLetters.list()).filter((record) => record.idempotencyKey === key);
   const deliveriesOf = (key: string) => destination.received.filter((entry) => JSON.parse(entry.body).idempotencyKey === key);
 
   it('refuses at ingress a signed event whose id cannot travel in a header: 400 naming why, a log line, nothing stored', async () => {
-    await start();
     const body = stripeEventBody(CRLF_ID);
     const response = await postWebhook(url, 'stripe', body, stripeSigned(body));
     expect(response.status).toBe(400);
@@ -92,7 +95,6 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
   });
 
   it('dead-letters at once, without retrying, an event stored earlier whose id cannot be a header', async () => {
-    await start();
     const event = storedEarlier(`${CRLF_ID}-${randomUUID()}`);
     await storage().enqueue(event, ['n8n'], 'standard');
     await waitFor(async () => (await deadLetterOf(event.idempotencyKey)).length === 1, 'the dead letter');
@@ -106,7 +108,7 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
   });
 
   it('counts an attempt that throws toward maxAttempts and dead-letters the event after the last one', async () => {
-    await start(failingDeliverySpans);
+    spansFail = true;
     const body = stripeEventBody();
     expect((await postWebhook(url, 'stripe', body, stripeSigned(body))).status).toBe(200);
     const key = `stripe:${JSON.parse(body).id}`;
