@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
 import { Alerter } from './alerts/alerter';
 import type { RuntimeConfig } from './config/types';
-import { CachedDeadLetterCounts } from './deadletters/counts';
+import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from './deadletters/counts';
 import { RuntimeMetrics } from './metrics/metrics';
 import { noopObserver, type DeliveryResult, type IngressOutcome, type Observer, type SpanAttributes, type SpanName, type StoreOutcome, type TracedWork } from './observer';
 import { Activity } from './status/activity';
@@ -38,7 +38,7 @@ export class Observability implements Observer {
 
   constructor(options: ObservabilityOptions) {
     const { config, storage } = options;
-    this.deadLetterCounts = new CachedDeadLetterCounts(storage.deadLetters);
+    this.deadLetterCounts = cachedDeadLetterCounts(storage.deadLetters);
     this.metrics = new RuntimeMetrics({ config, storage, now: options.now, deadLetterCounts: this.deadLetterCounts });
     this.activity = new Activity(
       config.sources.map((source) => source.name),

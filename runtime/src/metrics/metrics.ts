@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PaymentEvent } from '../../../core/event';
 import type { RiskAssessment } from '../../../core/risk/types';
 import type { RuntimeConfig } from '../config/types';
-import { CachedDeadLetterCounts } from '../deadletters/counts';
+import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from '../deadletters/counts';
 import type { DeliveryResult, IngressOutcome, StoreOutcome } from '../observer';
 import type { QueueStat, RuntimeStorage } from '../storage/types';
 
@@ -109,7 +109,7 @@ export class RuntimeMetrics {
     }
 
     const now = this.now;
-    const deadLetterCounts = options.deadLetterCounts ?? new CachedDeadLetterCounts(storage.deadLetters);
+    const deadLetterCounts = options.deadLetterCounts ?? cachedDeadLetterCounts(storage.deadLetters);
     // Both queue gauges are collected together: they share the read in flight.
     let queueRead: Promise<QueueStat[]> | undefined;
     const queueStats = () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'fastify';
+import { CachedRead } from '../cached-read';
 import type { RuntimeConfig } from '../config/types';
 import type { Observability } from '../observability';
 import type { RuntimeStorage } from '../storage/types';
@@ -29,6 +30,8 @@ const ASSETS: Record<string, string> = {
 /** The page loads nothing from elsewhere and runs no inline script. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 const DEAD_LETTERS_SHOWN = 100;
+/** Built at most once a second however many clients poll it (the page itself polls every 10 s). */
+const STATUS_DATA_MAX_AGE_MS = 1_000;
 
 /** The assets ship as plain files next to the sources (src/ or, built, dist/runtime/src/ reads src/). */
 const ASSET_DIR = [join(__dirname, 'assets'), resolve(__dirname, '..', '..', '..', '..', 'src', 'status', 'assets')].find((dir) =>
@@ -62,7 +65,7 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
     return page(name)(request, reply);
   });
 
-  app.get('/status/data', { onRequest: guard }, async () => {
+  const statusData = new CachedRead(async () => {
     const [queues, deadLetters, deadLetterCounts] = await Promise.all([
       storage.queueStats(),
       storage.deadLetters.list({ status: 'open', limit: DEAD_LETTERS_SHOWN }),
@@ -90,5 +93,6 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
         lastFailedAt: record.lastFailedAt,
       })),
     };
-  });
+  }, STATUS_DATA_MAX_AGE_MS);
+  app.get('/status/data', { onRequest: guard }, () => statusData.get());
 }

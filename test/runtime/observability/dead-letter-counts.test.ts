@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { CachedDeadLetterCounts } from '../../../runtime/src/deadletters/counts';
+import { CachedRead } from '../../../runtime/src/cached-read';
+import { DEAD_LETTER_COUNTS_MAX_AGE_MS, cachedDeadLetterCounts } from '../../../runtime/src/deadletters/counts';
 import { openStorage } from '../../../runtime/src/storage/open';
 import type { RuntimeStorage } from '../../../runtime/src/storage/types';
 import { paymentEvent } from '../../unit/risk/events';
@@ -7,8 +8,8 @@ import { tempDir } from '../support/harness';
 
 /**
  * The dead-letter counts metrics, the status page and alerts share: read from the storage (a
- * real SQLite file) at most once per max age, by one read however many ask at once, and
- * again at once after this process writes a dead letter.
+ * real SQLite file) at most once per max age (2 s), by one read however many ask at once,
+ * and again at once after this process writes a dead letter.
  */
 const dir = tempDir();
 let storage: RuntimeStorage;
@@ -27,7 +28,7 @@ const deadLetter = () => {
 
 it('serves counts up to the max age, shares one read, and reads again when invalidated or older', async () => {
   let now = 1_000_000;
-  const counts = new CachedDeadLetterCounts(storage.deadLetters, 2_000, () => now);
+  const counts = new CachedRead(() => storage.deadLetters.countByStatus(), DEAD_LETTER_COUNTS_MAX_AGE_MS, () => now);
   await deadLetter();
   const first = counts.get();
   expect(counts.get()).toBe(first);
@@ -50,7 +51,7 @@ it('serves counts up to the max age, shares one read, and reads again when inval
 });
 
 it('does not keep a count that started before an invalidation', async () => {
-  const counts = new CachedDeadLetterCounts(storage.deadLetters, 60_000);
+  const counts = cachedDeadLetterCounts(storage.deadLetters);
   const before = (await counts.get()).open;
   counts.invalidate();
   const started = counts.get();
