@@ -15,6 +15,7 @@ import { benchIngest } from './stages/ingest';
 import { benchMemory } from './stages/memory';
 import { benchN8n } from './stages/n8n';
 import { benchPhysical } from './stages/physical';
+import { benchReaders } from './stages/readers';
 import { benchReconcile } from './stages/reconcile';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -35,6 +36,7 @@ const STAGES: Stage[] = [
   { name: 'n8n', needsRuntime: false, run: (context) => benchN8n(context, { stepSeconds: quick ? 3 : 5 }) },
   { name: 'delivery', needsRuntime: true, run: (context) => benchDelivery(context, { backlog: quick ? 10_000 : 100_000, workers: [1, 2, 4], drainSeconds: quick ? 20 : 30 }) },
   { name: 'memory', needsRuntime: true, run: (context) => benchMemory(context, { backlog: quick ? 50_000 : 1_000_000, sampleSeconds: quick ? 5 : 12, fillSeconds: quick ? 30 : 240 }) },
+  { name: 'readers', needsRuntime: true, run: (context) => benchReaders(context, { deadLetters: 10_000, ackRate: 200, phaseSeconds: quick ? 5 : 15 }) },
   { name: 'reconcile', needsRuntime: false, run: (context) => benchReconcile(context, { sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] }) },
 ];
 

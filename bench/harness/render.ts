@@ -13,6 +13,8 @@ import type { N8nResult } from './stages/n8n';
 import type { PhysicalResult } from './stages/physical';
 import type { ReconcileBenchRun } from '../reconcile';
 import type { ReconcileResult } from './stages/reconcile';
+import type { ReadersResult } from './stages/readers';
+import { readersSection, readersTargetRows } from './render-readers';
 import { DUPLICATE_SHARE } from './sweep';
 
 /** Renders docs/benchmarks.md and docs/benchmarks.png from the JSON results in bench/out/. */
@@ -192,6 +194,7 @@ export function render(): void {
   const delivery = load<DeliveryResult>('delivery');
   const memory = load<MemoryResult>('memory');
   const reconcile = load<ReconcileResult>('reconcile');
+  const readers = load<ReadersResult>('readers');
   const n8nResult = n8n?.result && !('skipped' in n8n.result) ? n8n.result : undefined;
 
   const lines: string[] = [
@@ -259,7 +262,8 @@ export function render(): void {
     const met = totalMs < TARGETS.reconcileMs;
     targetRows.push(`| Reconciliation of 1,000,000 | < 10 s | ${fixed(totalMs / 1000)} s | ${yes(met)} | ${met ? '' : `${fixed(totalMs / TARGETS.reconcileMs)}x the limit`} |`);
   }
-  if (run && run.stages.length === 7) {
+  targetRows.push(...readersTargetRows(readers?.result));
+  if (run && run.stages.length === 8) {
     const minutes = run.seconds / 60;
     targetRows.push(`| Whole \`npm run bench\` | < ${TARGETS.runMinutes} min | ${fixed(minutes)} min | ${yes(minutes < TARGETS.runMinutes)} | |`);
   }
@@ -307,6 +311,8 @@ export function render(): void {
     } else lines.push(`- **${mode}**: ${stageNote(stored, runAt)}`);
   }
   lines.push('');
+
+  lines.push(...readersSection(readers?.result, stageNote(readers, runAt)));
 
   // n8n.
   lines.push('## Baseline: n8n in the same run', '');
@@ -461,7 +467,7 @@ export function render(): void {
     '## Running it',
     '',
     '`npm run bench` runs every stage and rewrites this page and `docs/benchmarks.png`. Each stage writes `bench/out/<stage>.json`; ' +
-      '`BENCH_ONLY=ingest,physical npm run bench` runs some stages (stages: physical, ingest-sqlite, ingest-redis, n8n, delivery, memory, reconcile; `ingest` means both), ' +
+      '`BENCH_ONLY=ingest,physical npm run bench` runs some stages (stages: physical, ingest-sqlite, ingest-redis, n8n, delivery, memory, readers, reconcile; `ingest` means both), ' +
       '`BENCH_QUICK=1` shortens all of them. The n8n baseline uses the end-to-end cache (`N8N_E2E_CACHE`, default `~/.cache/n8n-payment-webhooks`; ' +
       '`BENCH_N8N_VERSION` picks the version) and is skipped with a note when it is absent.',
     '',
