@@ -16,14 +16,14 @@ import { runLoad, startRuntime, startSink, type RuntimeProcess } from '../proces
  * A flood of operators' reads must not stall ingress. A runtime (SQLite, ingress and
  * workers, alerts on) starts on a file holding 10,000 open dead letters of about 5 KB each
  * (the size of the 53 MB table of issue 16). Signed acknowledgements are measured open loop
- * at a fixed rate in three phases: alone (the baseline), with 8 clients reading /status/data
- * and /metrics in a loop, each from a loopback address of its own, and with those readers
- * plus 10 new dead letters a second (each checked against the alert threshold). That runs
- * twice: with the default ops rate limit, and with it lifted, so every read is served and
+ * at a fixed rate in four phases: alone (the baseline); with 8 clients reading /status/data
+ * and /metrics in a loop, each from a loopback address of its own; with 10 new dead letters
+ * a second (each checked against the alert threshold) and no readers; and with both. That
+ * runs twice: with the default ops rate limit, and with it lifted, so every read is served and
  * its storage work is what is measured.
  */
 export interface ReadersPhase {
-  name: 'baseline' | 'readers' | 'readers + dead letters';
+  name: 'baseline' | 'readers' | 'dead letters' | 'readers + dead letters';
   readers: number;
   deadLettersPerSecond: number;
   ack: StepResult;
@@ -212,7 +212,7 @@ async function phase(
   };
 }
 
-/** One runtime on the seeded file through the three phases, with the ops rate limit as given. */
+/** One runtime on the seeded file through the four phases, with the ops rate limit as given. */
 async function measureRun(
   context: BenchContext,
   limit: ReadersRun['limit'],
@@ -238,6 +238,8 @@ async function measureRun(
     const phases = [
       await phase(runtime, { name: 'baseline', readers: 0, deadLettersPerSecond: 0 }, run),
       await phase(runtime, { name: 'readers', readers: READERS, deadLettersPerSecond: 0 }, run),
+      // The dead letters alone: what their own writes cost, apart from the reads and alert checks they cause.
+      await phase(runtime, { name: 'dead letters', readers: 0, deadLettersPerSecond: DEAD_LETTERS_PER_SECOND }, run),
       await phase(runtime, { name: 'readers + dead letters', readers: READERS, deadLettersPerSecond: DEAD_LETTERS_PER_SECOND }, run),
     ];
     const data = (await (await fetch(`${runtime.url}/status/data`)).json()) as { openDeadLetters: number };
