@@ -1,7 +1,19 @@
 import type { PaymentEvent } from '../event';
 
-/** Where an event goes: the priority lane, the standard lane, a human's review, or nowhere. */
-export type RiskLane = 'priority' | 'standard' | 'review' | 'block';
+/**
+ * Where an event goes: the priority lane, the standard lane, a human's review, or nowhere.
+ * Most urgent first; the Payment Risk node has one output per lane, in this order.
+ */
+export const RISK_LANES = ['priority', 'standard', 'review', 'block'] as const;
+export type RiskLane = (typeof RISK_LANES)[number];
+
+/**
+ * The lanes the runtime queues deliveries in, most urgent first (under backlog a lower rank is
+ * delivered first). No `block`: the runtime never drops a verified event, it delivers a blocked
+ * one for review.
+ */
+export const DELIVERY_LANES = ['priority', 'standard', 'review'] as const satisfies readonly RiskLane[];
+export type DeliveryLane = (typeof DELIVERY_LANES)[number];
 
 /** Per-currency amounts, in ISO minor units, keyed by upper-case currency code. */
 export type CurrencyAmounts = Record<string, number>;

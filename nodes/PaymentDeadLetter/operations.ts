@@ -1,5 +1,12 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import { DeadLetterInputError, deadLetterFromItem, type DeadLetterFilter, type DeadLetterRecord, type ReplayOutcome } from '../../core/deadletter';
+import {
+  DeadLetterInputError,
+  deadLetterFromItem,
+  readDeadLetterFilter,
+  type DeadLetterFilter,
+  type DeadLetterRecord,
+  type ReplayOutcome,
+} from '../../core/deadletter';
 import type { Backend } from './backend';
 import { eventOfFailedExecution } from './n8n-api';
 import type { Operation } from './description';
@@ -17,19 +24,13 @@ async function existing(context: IExecuteFunctions, record: Promise<DeadLetterRe
   return (await record) ?? fail(context, index, `No dead letter with ID "${id}"`, 'It may have been purged, or it lives in another store.');
 }
 
-/** The form's filters as the store's filter; empty fields mean "any". */
+/** The form's filters as the store's filter, read as the runtime's admin API reads its own. */
 function readFilter(context: IExecuteFunctions, index: number): DeadLetterFilter {
-  const fields = context.getNodeParameter('filters', index, {}) as IDataObject;
-  const filter: DeadLetterFilter = {};
-  if (Array.isArray(fields.status) && fields.status.length > 0) filter.status = fields.status as DeadLetterFilter['status'];
-  for (const name of ['provider', 'kind', 'errorContains'] as const) {
-    if (typeof fields[name] === 'string' && fields[name]) filter[name] = fields[name] as string;
+  try {
+    return readDeadLetterFilter(context.getNodeParameter('filters', index, {}) as IDataObject);
+  } catch (error) {
+    return fail(context, index, `Filters: ${(error as Error).message}`);
   }
-  // n8n's date fields give local times without a zone; Date reads them the same way.
-  for (const name of ['from', 'to'] as const) {
-    if (fields[name]) filter[name] = new Date(String(fields[name])).toISOString();
-  }
-  return filter;
 }
 
 function replayTarget(context: IExecuteFunctions, index: number) {

@@ -7,10 +7,10 @@ import {
   type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { decideRecovery, recoveryInputFromItem, type DeclineSignals, type RecoveryPolicy } from '../../core/recovery';
+import { RECOVERY_ACTIONS, decideRecovery, recoveryInputFromItem, type DeclineSignals, type RecoveryPolicy } from '../../core/recovery';
 import { routeItems } from '../shared/items';
 import { numberListParameter } from '../shared/list-parameter';
-import { ACTIONS, OUTPUT_NAMES, recoveryProperties } from './description';
+import { OUTPUT_NAMES, recoveryProperties } from './description';
 
 export class PaymentRecovery implements INodeType {
   description: INodeTypeDescription = {
@@ -23,17 +23,17 @@ export class PaymentRecovery implements INodeType {
     description: 'Reads why a payment was declined and decides the right next step: retry later, ask the customer, stop, or review for fraud',
     defaults: { name: 'Payment Recovery' },
     inputs: [NodeConnectionTypes.Main],
-    outputs: ACTIONS.map(() => NodeConnectionTypes.Main),
-    outputNames: ACTIONS.map((action) => OUTPUT_NAMES[action]),
+    outputs: RECOVERY_ACTIONS.map(() => NodeConnectionTypes.Main),
+    outputNames: RECOVERY_ACTIONS.map((action) => OUTPUT_NAMES[action]),
     usableAsTool: true,
     properties: recoveryProperties,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     return routeItems(this, {
-      outputCount: ACTIONS.length,
+      outputCount: RECOVERY_ACTIONS.length,
       // A decline we cannot read goes to a person, never to an automatic retry.
-      failedOutput: ACTIONS.indexOf('review'),
+      failedOutput: RECOVERY_ACTIONS.indexOf('review'),
       route: (item, index) => {
         const details = this.getNodeParameter('details', index, {}) as IDataObject;
         const input = recoveryInputFromItem(item.json, {
@@ -44,7 +44,7 @@ export class PaymentRecovery implements INodeType {
           now: details.decisionTime ? Date.parse(details.decisionTime as string) : Date.now(),
         });
         const decision = decideRecovery(input, policyFrom(this.getNodeParameter('schedule', index, {}) as IDataObject));
-        return { output: ACTIONS.indexOf(decision.action), json: { ...item.json, recovery: decision as unknown as IDataObject } };
+        return { output: RECOVERY_ACTIONS.indexOf(decision.action), json: { ...item.json, recovery: decision as unknown as IDataObject } };
       },
     });
   }

@@ -1,13 +1,18 @@
 import type { INodeProperties } from 'n8n-workflow';
-import type { RecoveryAction } from '../../core/recovery';
+import type { RecoveryAction, RecoveryPolicy } from '../../core/recovery';
 
-/** One output per action, in this order. */
-export const ACTIONS: readonly RecoveryAction[] = ['retry', 'ask_customer', 'stop', 'review'];
+/** One output per action of core/recovery's RECOVERY_ACTIONS, in that order. */
 export const OUTPUT_NAMES: Readonly<Record<RecoveryAction, string>> = {
   retry: 'Retry',
   ask_customer: 'Ask Customer',
   stop: 'Stop',
   review: 'Review',
+};
+
+/** The choices for "When Retries Run Out", one per value core/recovery's policy accepts. */
+const WHEN_EXHAUSTED: Readonly<Record<RecoveryPolicy['whenExhausted'], { name: string; description: string }>> = {
+  ask_customer: { name: 'Ask the Customer', description: 'Ask for a new payment method' },
+  stop: { name: 'Stop', description: 'Stop collecting this payment' },
 };
 
 export const recoveryProperties: INodeProperties[] = [
@@ -92,10 +97,7 @@ export const recoveryProperties: INodeProperties[] = [
         displayName: 'When Retries Run Out',
         name: 'whenExhausted',
         type: 'options',
-        options: [
-          { name: 'Ask the Customer', value: 'ask_customer', description: 'Ask for a new payment method' },
-          { name: 'Stop', value: 'stop', description: 'Stop collecting this payment' },
-        ],
+        options: Object.entries(WHEN_EXHAUSTED).map(([value, option]) => ({ ...option, value })),
         default: 'ask_customer',
         description: 'What to do after the last scheduled retry, or when a card reached its retry limit',
       },

@@ -9,10 +9,10 @@ import {
 } from 'n8n-workflow';
 
 import { validateEvent, type PaymentEvent } from '../../core/event';
-import { DEFAULT_RULES, RedisRiskWindowStore, parseCurrencyAmounts, scoreEvent, type RiskConfig, type RiskRules } from '../../core/risk';
+import { DEFAULT_RULES, RISK_LANES, RedisRiskWindowStore, parseCurrencyAmounts, scoreEvent, type RiskConfig, type RiskRules } from '../../core/risk';
 import { routeItems } from '../shared/items';
 import { REDIS_CREDENTIAL, closeRedis, openRedis, testRedisCredential } from '../shared/redis';
-import { LANES, OUTPUT_NAMES, TUNINGS, riskProperties } from './description';
+import { OUTPUT_NAMES, TUNINGS, riskProperties } from './description';
 
 export class PaymentRisk implements INodeType {
   description: INodeTypeDescription = {
@@ -25,8 +25,8 @@ export class PaymentRisk implements INodeType {
     description: 'Scores each payment event for fraud and urgency, and routes it to Priority, Standard, Review or Block',
     defaults: { name: 'Payment Risk' },
     inputs: [NodeConnectionTypes.Main],
-    outputs: LANES.map(() => NodeConnectionTypes.Main),
-    outputNames: OUTPUT_NAMES,
+    outputs: RISK_LANES.map(() => NodeConnectionTypes.Main),
+    outputNames: RISK_LANES.map((lane) => OUTPUT_NAMES[lane]),
     usableAsTool: true,
     credentials: [
       // Shared with the Idempotency and Dead Letter nodes under this name; it holds a Redis connection, not an API key.
@@ -45,14 +45,14 @@ export class PaymentRisk implements INodeType {
     const store = new RedisRiskWindowStore({ redis: connection.client, prefix: `${connection.keyPrefix}risk:` });
     try {
       return await routeItems(this, {
-        outputCount: LANES.length,
+        outputCount: RISK_LANES.length,
         // A failed item goes on for a person to look at.
-        failedOutput: LANES.indexOf('review'),
+        failedOutput: RISK_LANES.indexOf('review'),
         route: async (item, index) => {
           const event = readEvent(this, index);
           const source = String(this.getNodeParameter('source', index, '') || event.provider);
           const assessment = await scoreEvent(event, { store, config, now: Date.now(), source });
-          return { output: LANES.indexOf(assessment.lane), json: { ...item.json, _risk: assessment as unknown as IDataObject } };
+          return { output: RISK_LANES.indexOf(assessment.lane), json: { ...item.json, _risk: assessment as unknown as IDataObject } };
         },
       });
     } finally {

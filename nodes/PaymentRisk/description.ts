@@ -1,9 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULT_AMOUNTS, DEFAULT_RULES, formatCurrencyAmounts, type RiskRules } from '../../core/risk';
+import { DEFAULT_AMOUNTS, DEFAULT_RULES, formatCurrencyAmounts, type RiskLane, type RiskRules } from '../../core/risk';
 
-/** The four outputs, in order; the node's lane decides which one an item leaves by. */
-export const LANES = ['priority', 'standard', 'review', 'block'] as const;
-export const OUTPUT_NAMES = ['Priority', 'Standard', 'Review', 'Block'];
+/** One output per lane of core/risk's RISK_LANES, in that order: the item's lane decides which one it leaves by. */
+export const OUTPUT_NAMES: Readonly<Record<RiskLane, string>> = {
+  priority: 'Priority',
+  standard: 'Standard',
+  review: 'Review',
+  block: 'Block',
+};
 
 /**
  * One fine-tuning field: which rule and field it sets, and the unit people type it in

@@ -1,5 +1,6 @@
 import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
+import type { AcceptOutcome } from './storage/types';
 import { rootTraceparent } from './tracing/ids';
 
 /**
@@ -9,7 +10,8 @@ import { rootTraceparent } from './tracing/ids';
  */
 export type IngressOutcome = 'accepted' | 'duplicate' | 'refused' | 'malformed' | 'unknown_source' | 'too_large' | 'unavailable';
 export type DeliveryResult = 'delivered' | 'retry' | 'dead_letter';
-export type StoreOutcome = 'accepted' | 'duplicate';
+/** What storing a verified event came to: the storage's own outcome, reported as it is. */
+export type StoreOutcome = AcceptOutcome;
 
 /** The stages of an event's trace. */
 export type SpanName = 'verify' | 'store' | 'deliver';

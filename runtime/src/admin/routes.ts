@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readDeadLetterFilter } from '../../../core/deadletter/filter';
 import { DEAD_LETTER_STATUSES } from '../../../core/deadletter/records';
-import type { DeadLetterFilter, DeadLetterStatus, NewDeadLetter } from '../../../core/deadletter/types';
+import type { DeadLetterStatus, NewDeadLetter } from '../../../core/deadletter/types';
 import type { RuntimeConfig } from '../config/types';
 import { replayMany, replayOne } from '../deadletters/replay';
 import type { RuntimeStorage } from '../storage/types';
@@ -14,30 +15,8 @@ export interface AdminOptions {
 
 type Query = Record<string, string | undefined>;
 
-/** A filter from query-string or JSON fields; `status` may be a comma-separated list. */
-export function filterFrom(fields: Query | Record<string, unknown>): DeadLetterFilter {
-  const text = (name: string) => (typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : undefined);
-  const filter: DeadLetterFilter = {};
-  const status = fields.status;
-  const statuses = Array.isArray(status) ? status : typeof status === 'string' && status ? status.split(',') : [];
-  const unknown = statuses.filter((value) => !DEAD_LETTER_STATUSES.includes(value as DeadLetterStatus));
-  if (unknown.length > 0) throw new RangeError(`status must be one of ${DEAD_LETTER_STATUSES.join(', ')}`);
-  if (statuses.length > 0) filter.status = statuses as DeadLetterStatus[];
-  for (const name of ['provider', 'kind', 'from', 'to', 'errorContains'] as const) {
-    const value = text(name);
-    if (value !== undefined) filter[name] = value;
-  }
-  for (const name of ['from', 'to'] as const) {
-    if (filter[name] !== undefined && Number.isNaN(Date.parse(filter[name]!))) throw new RangeError(`${name} must be an ISO 8601 date`);
-  }
-  const limit = fields.limit;
-  if (limit !== undefined && limit !== '') {
-    const number = Number(limit);
-    if (!Number.isInteger(number) || number < 1) throw new RangeError('limit must be a positive integer');
-    filter.limit = number;
-  }
-  return filter;
-}
+/** The CLI reads its filter options with the same reader. */
+export { readDeadLetterFilter as filterFrom };
 
 function body(request: FastifyRequest): Record<string, unknown> {
   const raw = request.body;
@@ -72,7 +51,7 @@ export function registerAdmin(app: FastifyInstance, options: AdminOptions): void
       });
 
       admin.get('/dead-letters', async (request) => ({
-        deadLetters: redactCardNumbers(await storage.deadLetters.list(filterFrom(request.query as Query))),
+        deadLetters: redactCardNumbers(await storage.deadLetters.list(readDeadLetterFilter(request.query as Query))),
       }));
 
       admin.post('/dead-letters', async (request, reply) => {
@@ -106,7 +85,7 @@ export function registerAdmin(app: FastifyInstance, options: AdminOptions): void
       // A filtered replay counts first: `dryRun` defaults to true, so replaying needs `"dryRun": false`.
       admin.post('/dead-letters/replay', async (request) => {
         const fields = body(request);
-        return replayMany(storage, config, filterFrom(fields), fields.dryRun !== false);
+        return replayMany(storage, config, readDeadLetterFilter(fields), fields.dryRun !== false);
       });
 
       admin.delete('/dead-letters', async (request) => {

@@ -1,11 +1,11 @@
 import type { PaymentEvent } from '../../../core/event';
 import type { CountingDeadLetterStore } from '../../../core/deadletter/types';
 import type { IdempotencyStore } from '../../../core/idempotency/types';
-import type { RiskWindowStore } from '../../../core/risk/types';
+import type { DeliveryLane, RiskWindowStore } from '../../../core/risk/types';
 
-/** The delivery lanes, most urgent first; under backlog a lower rank is delivered first. */
-export const LANES = ['priority', 'standard', 'review'] as const;
-export type Lane = (typeof LANES)[number];
+/** The delivery lanes, most urgent first; the list is core/risk's. */
+export { DELIVERY_LANES as LANES } from '../../../core/risk/types';
+export type Lane = DeliveryLane;
 
 export type AcceptOutcome = 'accepted' | 'duplicate';
 
