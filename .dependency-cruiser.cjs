@@ -1,6 +1,6 @@
 /**
- * The architecture rules `npm run lint` checks (docs: DESIGN "Layout"): imports flow one way,
- * from nodes/, credentials/ and runtime/ into core/, and nothing goes round in a circle.
+ * The architecture rules `npm run lint` checks: imports flow one way, from nodes/, credentials/ and
+ * runtime/ into core/, and nothing goes round in a circle.
  * Paths are relative to the folder depcruise runs in, so the same rules also judge the small
  * trees test/unit/architecture.test.ts builds to show that each rule bites.
  */
@@ -38,19 +38,11 @@ module.exports = {
     {
       name: 'nodes-not-into-credentials',
       comment:
-        'Nodes name credential types by their string name; logic they share lives in core/. The one exception, ' +
-        'as it stands today, is credentials/paymentGatewayFields.ts (sourceConfigFromCredential, ' +
-        'missingCredentialFields), which the Payment Webhook Trigger reads its gateway credential with.',
+        'Nodes name credential types by their string name; what a node needs to read a credential ' +
+        '(a gateway\'s settings, say) lives in core/, where the runtime can use it too.',
       severity: 'error',
       from: { path: '^nodes/' },
-      to: { path: '^credentials/', pathNot: '^credentials/paymentGatewayFields[.]ts$' },
-    },
-    {
-      name: 'gateway-fields-only-in-trigger',
-      comment: 'The exception above is the Payment Webhook Trigger\'s alone; another node takes what it needs from core/.',
-      severity: 'error',
-      from: { path: '^nodes/', pathNot: '^nodes/PaymentWebhookTrigger/' },
-      to: { path: '^credentials/paymentGatewayFields[.]ts$' },
+      to: { path: '^credentials/' },
     },
     {
       name: 'no-cycles',
