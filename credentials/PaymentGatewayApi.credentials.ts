@@ -1,15 +1,15 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 import { allProviders } from '../core/providers';
-import { gatewayFields, type GatewayField } from './paymentGatewayFields';
+import type { ProviderSetting } from '../core/providers/types';
 
 /*
  * One credential type for every gateway, with a Provider dropdown: picking "Stripe" shows
  * exactly Stripe's fields, named the way Stripe's dashboard names them (displayOptions).
  * A credential class per gateway would list a dozen near-identical types in n8n's
  * credential picker and need a new file for every gateway; here a new gateway in the
- * registry appears in the dropdown by itself, and its fields are one entry in
- * paymentGatewayFields.ts. Properties shared by several gateways with the same wording
+ * registry appears in the dropdown by itself, with the settings its provider file describes
+ * (core/providers/settings.ts). Properties shared by several gateways with the same wording
  * are emitted once, shown for all of them.
  */
 
@@ -31,7 +31,9 @@ function mergeByShape(entries: Array<{ providerId: string; property: INodeProper
   });
 }
 
-function fieldProperty(field: GatewayField): INodeProperties {
+/** A setting as a form field; undefined for the runtime-only ones (a map has no form field). */
+function fieldProperty(field: ProviderSetting): INodeProperties | undefined {
+  if (field.runtimeOnly) return undefined;
   const common = {
     displayName: field.displayName,
     name: field.name,
@@ -54,12 +56,14 @@ function fieldProperty(field: GatewayField): INodeProperties {
         placeholder: field.placeholder,
         ...(field.password ? { typeOptions: { password: true } } : {}),
       };
+    case 'map':
+      return undefined;
   }
 }
 
 const secretProperties = mergeByShape(
   providers.flatMap((provider) => {
-    const { secret } = gatewayFields(provider.id);
+    const { secret } = provider.settings;
     if (!secret) return [];
     const property: INodeProperties = {
       displayName: secret.displayName,
@@ -77,7 +81,7 @@ const secretProperties = mergeByShape(
 
 const previousSecretProperty: INodeProperties[] = mergeByShape(
   providers
-    .filter((provider) => gatewayFields(provider.id).secret)
+    .filter((provider) => provider.settings.secret)
     .map((provider) => ({
       providerId: provider.id,
       property: {
@@ -94,7 +98,10 @@ const previousSecretProperty: INodeProperties[] = mergeByShape(
 
 const extraFieldProperties = mergeByShape(
   providers.flatMap((provider) =>
-    gatewayFields(provider.id).fields.map((field) => ({ providerId: provider.id, property: fieldProperty(field) })),
+    provider.settings.fields.flatMap((field) => {
+      const property = fieldProperty(field);
+      return property ? [{ providerId: provider.id, property }] : [];
+    }),
   ),
 );
 

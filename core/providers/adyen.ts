@@ -22,7 +22,8 @@ import {
   providerMinorAmount,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const HEADER = 'hmacsignature';
 const HEX_KEY = /^(?:[0-9a-fA-F]{2})+$/;
@@ -277,4 +278,13 @@ function example(kind: EventKind, now: Date): Buffer {
   return Buffer.from(JSON.stringify({ live: 'false', notificationItems: [{ NotificationRequestItem: item }] }));
 }
 
-export const adyen: Provider = { id: 'adyen', displayName: 'Adyen', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting(
+    'HMAC Key',
+    'In the Adyen Customer Area: Developers → Webhooks → your webhook → HMAC key (64 hexadecimal characters)',
+  ),
+  fields: [],
+};
+
+export const adyen: Provider = { id: 'adyen', displayName: 'Adyen', settings: SETTINGS, verify, normalize, sign, example };

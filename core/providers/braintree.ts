@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { EventKind, PaymentEvent } from '../event';
 import { decodeDigests, hmac, matchAny, refuse, signingSecret } from './crypto';
 import { canonicalEvent, decimalAmount, derivedId, fullName, isoTime, kindFrom, malformedBody, nonEmpty } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
 import { childElement, childText, parseXml, XmlError, type XmlElement } from './xml';
+import { secretSetting } from './settings';
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   transaction_settled: 'payment.succeeded',
@@ -225,4 +226,19 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
-export const braintree: Provider = { id: 'braintree', displayName: 'Braintree', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Private Key', 'In Braintree: Settings → API → API keys → Private key'),
+  fields: [
+    {
+      name: 'publicKey',
+      displayName: 'Public Key',
+      type: 'string',
+      default: '',
+      required: true,
+      description: 'The public key shown next to the private key',
+    },
+  ],
+};
+
+export const braintree: Provider = { id: 'braintree', displayName: 'Braintree', settings: SETTINGS, verify, normalize, sign, example };

@@ -28,7 +28,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { Provider } from './types';
+import type { Provider, ProviderSettings } from './types';
+import { apiBaseUrl, secretSetting } from './settings';
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   payment_succeeded: 'payment.succeeded',
@@ -90,9 +91,40 @@ function toEvent(body: JsonObject, receivedAt: Date, verification: Verification)
   );
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting(
+    'Username:Password',
+    'The Basic Authentication username and password set on the Chargebee webhook, written as username:password',
+    'username:password',
+  ),
+  fields: [
+    {
+      name: 'site',
+      displayName: 'Site',
+      type: 'string',
+      default: '',
+      required: true,
+      placeholder: 'acme',
+      description: 'Your Chargebee site name (the part before .chargebee.com)',
+    },
+    {
+      name: 'apiKey',
+      displayName: 'API Key',
+      type: 'string',
+      password: true,
+      default: '',
+      required: true,
+      description: 'Used to fetch each event from Chargebee before the workflow runs, since Chargebee does not sign webhooks',
+    },
+    apiBaseUrl('Chargebee'),
+  ],
+};
+
 export const chargebee: Provider = {
   id: 'chargebee',
   displayName: 'Chargebee',
+  settings: SETTINGS,
 
   async verify(request, config) {
     const secrets = config.secrets ?? [];

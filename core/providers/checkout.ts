@@ -19,7 +19,8 @@ import {
   pickNumber,
   pickString,
 } from './payload';
-import type { Provider, SourceConfig } from './types';
+import type { Provider, SourceConfig, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['cko-signature'], algorithm: 'sha256', encoding: 'hex' };
 
@@ -79,9 +80,25 @@ const EXAMPLES: Partial<Record<EventKind, string>> = {
   'dispute.closed': 'dispute_won',
 };
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Signature Key', 'In the Checkout.com Dashboard: your webhook → Signature key'),
+  fields: [
+    {
+      name: 'authorization',
+      displayName: 'Authorization Header Value',
+      type: 'string',
+      password: true,
+      default: '',
+      description: 'Optional: the Authorization header value set on the webhook; requests without it are refused',
+    },
+  ],
+};
+
 export const checkout: Provider = {
   id: 'checkout',
   displayName: 'Checkout.com',
+  settings: SETTINGS,
 
   async verify(request, config) {
     const expected = configuredAuthorization(config);

@@ -34,7 +34,8 @@ import {
   type SignatureEncoding,
 } from './crypto';
 import { bodyDigest, canonicalEvent, compact, isoTime, malformedBody, parseJsonObject, pickString, type JsonObject } from './payload';
-import type { Provider, Refusal, SourceConfig, WebhookRequest } from './types';
+import type { Provider, Refusal, SourceConfig, WebhookRequest, ProviderSettings } from './types';
+import { tolerance, secretSetting } from './settings';
 
 const ALGORITHMS: readonly HmacAlgorithm[] = ['sha1', 'sha256', 'sha512'];
 const ENCODINGS: readonly SignatureEncoding[] = ['hex', 'base64'];
@@ -143,9 +144,75 @@ function misconfigured(problem: string): Refusal {
   return refuse('missing_secret', `this generic-hmac source is misconfigured: ${problem}`);
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Secret', 'The shared secret the sender signs with'),
+  fields: [
+    { name: 'header', displayName: 'Signature Header', type: 'string', default: 'X-Signature', required: true, description: 'The request header that carries the signature' },
+    { name: 'prefix', displayName: 'Signature Prefix', type: 'string', default: '', placeholder: 'sha256=', description: 'Text before the signature in the header, if any' },
+    {
+      name: 'algorithm',
+      displayName: 'Algorithm',
+      type: 'options',
+      default: 'sha256',
+      options: [
+        { name: 'HMAC-SHA1', value: 'sha1' },
+        { name: 'HMAC-SHA256', value: 'sha256' },
+        { name: 'HMAC-SHA512', value: 'sha512' },
+      ],
+      description: 'The hash the sender uses',
+    },
+    {
+      name: 'encoding',
+      displayName: 'Signature Encoding',
+      type: 'options',
+      default: 'hex',
+      options: [
+        { name: 'Hex', value: 'hex' },
+        { name: 'Base64', value: 'base64' },
+      ],
+      description: 'How the signature is written in the header',
+    },
+    {
+      name: 'template',
+      displayName: 'Signed Content',
+      type: 'string',
+      default: '{body}',
+      description:
+        'What is signed: {body} is the raw request body, {timestamp} the timestamp header’s value, {id} the ID header’s value, e.g. {timestamp}.{body}. It must include {body}.',
+    },
+    {
+      name: 'timestampHeader',
+      displayName: 'Timestamp Header',
+      type: 'string',
+      default: '',
+      description: 'Optional: the header carrying the signing time (Unix seconds); Signed Content must then include {timestamp}',
+    },
+    tolerance(300),
+    { name: 'idPath', displayName: 'Event ID Field', type: 'string', default: 'id', description: 'Where the event ID is in the JSON body, e.g. id or data.event_id' },
+    {
+      name: 'idHeader',
+      displayName: 'Event ID Header',
+      type: 'string',
+      default: '',
+      description: 'Optional: the header carrying the event ID, instead of the Event ID Field; Signed Content must then include {id}',
+    },
+    { name: 'typePath', displayName: 'Event Type Field', type: 'string', default: 'type', description: 'Where the event type is in the JSON body, e.g. type or event' },
+    {
+      name: 'kindMap',
+      displayName: 'Event Kinds',
+      type: 'map',
+      default: {},
+      runtimeOnly: true,
+      description: 'The sender’s event types mapped to event kinds, e.g. { "order.paid": "payment.succeeded" }',
+    },
+  ],
+};
+
 export const genericHmac: Provider = {
   id: 'generic-hmac',
   displayName: 'Generic HMAC',
+  settings: SETTINGS,
 
   async verify(request, config, context) {
     const read = genericHmacSettings(config);

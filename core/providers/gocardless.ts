@@ -19,7 +19,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { Provider } from './types';
+import type { Provider, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['webhook-signature'], algorithm: 'sha256', encoding: 'hex' };
 
@@ -87,9 +88,16 @@ const EXAMPLES: Partial<Record<EventKind, [resourceType: string, action: string,
   'payout.paid': ['payouts', 'paid', 'payout_paid'],
 };
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Webhook Endpoint Secret', 'In GoCardless: Developers → Webhook endpoints → your endpoint → Secret'),
+  fields: [],
+};
+
 export const gocardless: Provider = {
   id: 'gocardless',
   displayName: 'GoCardless',
+  settings: SETTINGS,
 
   async verify(request, config) {
     return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);

@@ -22,7 +22,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { Provider } from './types';
+import type { Provider, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-signature'], algorithm: 'sha256', encoding: 'hex' };
 
@@ -43,9 +44,16 @@ const ORDER_STATUS_KINDS: Readonly<Record<string, EventKind>> = {
   failed: 'payment.failed',
 };
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Signing Secret', 'The signing secret you entered on the webhook in Lemon Squeezy'),
+  fields: [],
+};
+
 export const lemonsqueezy: Provider = {
   id: 'lemonsqueezy',
   displayName: 'Lemon Squeezy',
+  settings: SETTINGS,
 
   async verify(request, config) {
     return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);

@@ -28,7 +28,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, SignedRequest, WebhookRequest, ProviderSettings } from './types';
+import { apiBaseUrl } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-mollie-signature'], algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=' };
 const API = 'https://api.mollie.com';
@@ -176,9 +177,32 @@ function isSigned(request: WebhookRequest): boolean {
   return header(request.headers, 'x-mollie-signature') !== undefined;
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: {
+    displayName: 'Webhook Signing Secret',
+    description: 'For Mollie’s signed (next-gen) webhooks. Leave empty for classic webhooks: those are confirmed with the API key instead',
+    optional: true,
+  },
+  fields: [
+    {
+      name: 'apiKey',
+      displayName: 'API Key',
+      type: 'string',
+      password: true,
+      default: '',
+      required: true,
+      placeholder: 'live_...',
+      description: 'Used to fetch each payment from Mollie before the workflow runs, since classic webhooks carry only an ID',
+    },
+    apiBaseUrl('Mollie'),
+  ],
+};
+
 export const mollie: Provider = {
   id: 'mollie',
   displayName: 'Mollie',
+  settings: SETTINGS,
 
   async verify(request, config) {
     if (isSigned(request)) return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);

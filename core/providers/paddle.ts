@@ -17,7 +17,8 @@ import {
   providerMinorAmount,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import { tolerance, secretSetting } from './settings';
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   'transaction.completed': 'payment.succeeded',
@@ -158,4 +159,14 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
-export const paddle: Provider = { id: 'paddle', displayName: 'Paddle Billing', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting(
+    'Secret Key',
+    'In Paddle: Developer tools → Notifications → your destination → Secret key',
+    'pdl_ntfset_...',
+  ),
+  fields: [tolerance(5)],
+};
+
+export const paddle: Provider = { id: 'paddle', displayName: 'Paddle Billing', settings: SETTINGS, verify, normalize, sign, example };

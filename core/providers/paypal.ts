@@ -43,6 +43,7 @@ import type {
   SourceConfig,
   VerifyResult,
   WebhookRequest,
+  ProviderSettings,
 } from './types';
 
 /**
@@ -155,6 +156,63 @@ function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolea
 function isRefusal(value: unknown): value is Refusal {
   return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
 }
+
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: null,
+  fields: [
+    {
+      name: 'webhookId',
+      displayName: 'Webhook ID',
+      type: 'string',
+      default: '',
+      required: true,
+      description: 'In PayPal: Apps & Credentials → your app → Webhooks → the ID of this webhook',
+    },
+    {
+      name: 'mode',
+      displayName: 'Check Signatures',
+      type: 'options',
+      default: 'offline',
+      options: [
+        { name: 'With PayPal’s Certificate (Recommended)', value: 'offline' },
+        { name: 'By Asking PayPal’s API', value: 'api' },
+      ],
+      description: 'How to check that a webhook really comes from PayPal',
+    },
+    {
+      name: 'clientId',
+      displayName: 'Client ID',
+      type: 'string',
+      default: '',
+      required: true,
+      showWhen: { field: 'mode', values: ['api'] },
+      description: 'Your PayPal app’s client ID',
+    },
+    {
+      name: 'clientSecret',
+      displayName: 'Client Secret',
+      type: 'string',
+      password: true,
+      default: '',
+      required: true,
+      showWhen: { field: 'mode', values: ['api'] },
+      description: 'Your PayPal app’s secret',
+    },
+    {
+      name: 'environment',
+      displayName: 'Environment',
+      type: 'options',
+      default: 'live',
+      options: [
+        { name: 'Live', value: 'live' },
+        { name: 'Sandbox', value: 'sandbox' },
+      ],
+      showWhen: { field: 'mode', values: ['api'] },
+      description: 'Which PayPal environment the app belongs to',
+    },
+  ],
+};
 
 export function createPayPalProvider(options: PayPalProviderOptions = {}): Provider {
   const certificateCache: CertificateCache = options.certificateCache ?? new BoundedCache<string>(CACHED_CERTIFICATES);
@@ -358,7 +416,7 @@ export function createPayPalProvider(options: PayPalProviderOptions = {}): Provi
     return { ok: true, event: { ...normalized.events[0], verification: 'confirmed' } };
   }
 
-  return { id: 'paypal', displayName: 'PayPal', verify, normalize, confirm };
+  return { id: 'paypal', displayName: 'PayPal', settings: SETTINGS, verify, normalize, confirm };
 }
 
 const KINDS: Readonly<Record<string, EventKind>> = {

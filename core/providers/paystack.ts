@@ -29,7 +29,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { Provider, SourceConfig } from './types';
+import type { Provider, SourceConfig, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-paystack-signature'], algorithm: 'sha512', encoding: 'hex' };
 const API = 'https://api.paystack.co';
@@ -98,9 +99,16 @@ function secretKey(config: SourceConfig): string | undefined {
   return config.secrets?.[0];
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Secret Key', 'In Paystack: Settings → API Keys & Webhooks → Secret key', 'sk_live_...'),
+  fields: [],
+};
+
 export const paystack: Provider = {
   id: 'paystack',
   displayName: 'Paystack',
+  settings: SETTINGS,
 
   async verify(request, config) {
     return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);

@@ -24,7 +24,8 @@ import {
   stableTestId,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-razorpay-signature'], algorithm: 'sha256', encoding: 'hex' };
 
@@ -164,4 +165,10 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
-export const razorpay: Provider = { id: 'razorpay', displayName: 'Razorpay', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Webhook Secret', 'The secret you entered when creating the webhook in the Razorpay Dashboard'),
+  fields: [],
+};
+
+export const razorpay: Provider = { id: 'razorpay', displayName: 'Razorpay', settings: SETTINGS, verify, normalize, sign, example };

@@ -18,7 +18,8 @@ import {
   pick,
   pickString,
 } from './payload';
-import type { Provider } from './types';
+import type { Provider, ProviderSettings } from './types';
+import { tolerance, secretSetting } from './settings';
 
 
 /** Keyed by `object_type.event_type`. */
@@ -44,9 +45,16 @@ function signedBytes(timestamp: string, rawBody: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), rawBody]);
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Webhook Key', 'In Recurly: Integrations → Webhooks → the signature key'),
+  fields: [tolerance(300)],
+};
+
 export const recurly: Provider = {
   id: 'recurly',
   displayName: 'Recurly',
+  settings: SETTINGS,
 
   async verify(request, config, context) {
     const secrets = config.secrets ?? [];

@@ -34,7 +34,8 @@ import {
   pickString,
   type JsonObject,
 } from './payload';
-import type { HeaderMap, Provider } from './types';
+import type { HeaderMap, Provider, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = {
   headers: ['x-shopify-hmac-sha256', 'shopify-hmac-sha256'],
@@ -127,9 +128,16 @@ function amountOf(family: ObjectFamily, body: JsonObject): MoneyAmount | undefin
   return decimalAmount(pickString(body, 'total_price'), pickString(body, 'currency'));
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Client Secret', 'Your Shopify app’s client secret (Partners Dashboard or the app’s settings)'),
+  fields: [],
+};
+
 export const shopify: Provider = {
   id: 'shopify',
   displayName: 'Shopify',
+  settings: SETTINGS,
 
   async verify(request, config) {
     return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);

@@ -20,7 +20,8 @@ import {
   providerMinorAmount,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-square-hmacsha256-signature'], algorithm: 'sha256', encoding: 'base64' };
 
@@ -179,4 +180,20 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
-export const square: Provider = { id: 'square', displayName: 'Square', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Signature Key', 'In the Square Developer Console: Webhooks → your subscription → Signature key'),
+  fields: [
+    {
+      name: 'notificationUrl',
+      displayName: 'Notification URL',
+      type: 'string',
+      default: '',
+      required: true,
+      placeholder: 'https://n8n.example.com/webhook/square-payments',
+      description: 'The URL exactly as registered in Square, character for character: Square signs it together with the body',
+    },
+  ],
+};
+
+export const square: Provider = { id: 'square', displayName: 'Square', settings: SETTINGS, verify, normalize, sign, example };

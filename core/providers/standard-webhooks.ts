@@ -17,7 +17,9 @@ import type {
   SourceConfig,
   VerifyResult,
   WebhookRequest,
+  ProviderSettings,
 } from './types';
+import { tolerance, secretSetting } from './settings';
 
 const PROVIDER_ID = 'standard-webhooks';
 
@@ -143,9 +145,26 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting('Signing Secret', 'The endpoint secret your gateway shows (also for Svix)', 'whsec_...'),
+  fields: [
+    tolerance(300),
+    {
+      name: 'acceptCanonicalEvents',
+      displayName: 'Events From the Payment Webhooks Runtime',
+      type: 'boolean',
+      default: false,
+      description:
+        'Turn on only when this secret is the runtime’s delivery secret: the runtime has already verified each gateway’s signature, so its events arrive as the gateway’s own (Stripe’s stay Stripe’s). Leave off for any other sender, or whoever holds this secret could pose as another gateway.',
+    },
+  ],
+};
+
 export const standardWebhooks: Provider = {
   id: PROVIDER_ID,
   displayName: 'Standard Webhooks (Svix)',
+  settings: SETTINGS,
   verify,
   normalize,
   sign,

@@ -19,7 +19,8 @@ import {
   providerMinorAmount,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest } from './types';
+import type { NormalizeResult, Provider, ProviderContext, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import { tolerance, secretSetting } from './settings';
 
 const SCHEME: TimedHeaderScheme = {
   header: 'Stripe-Signature',
@@ -222,4 +223,14 @@ function example(kind: EventKind, now: Date): Buffer {
   );
 }
 
-export const stripe: Provider = { id: 'stripe', displayName: 'Stripe', verify, normalize, sign, example };
+/** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */
+const SETTINGS: ProviderSettings = {
+  secret: secretSetting(
+    'Signing Secret',
+    'In Stripe: Developers → Webhooks → your endpoint → Signing secret',
+    'whsec_...',
+  ),
+  fields: [tolerance(300)],
+};
+
+export const stripe: Provider = { id: 'stripe', displayName: 'Stripe', settings: SETTINGS, verify, normalize, sign, example };

@@ -66,6 +66,8 @@ export interface Provider {
   /** The id used in config and credentials: `stripe`, `adyen`, ... */
   readonly id: string;
   readonly displayName: string;
+  /** Its settings as data: the credential form, the runtime's config check and the docs tables come from them. */
+  readonly settings: ProviderSettings;
   verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult>;
   /**
    * One or more canonical events: GoCardless and Adyen batch several in one request. `config`
@@ -81,4 +83,50 @@ export interface Provider {
   sign?(body: Buffer, config: SourceConfig, now: Date): SignedRequest;
   /** A realistic payload of the given kind, for `send-test-event`. */
   example?(kind: import('../event').EventKind, now: Date): Buffer;
+}
+
+/* A gateway's settings as data (helpers in settings.ts). */
+
+interface SettingBase {
+  /** The SourceConfig field this value becomes (the runtime's `sources[]` key). */
+  name: string;
+  displayName: string;
+  description: string;
+  required?: boolean;
+  /** Applies only while another field of the same gateway has one of these values. */
+  showWhen?: { field: string; values: string[] };
+  /** Set in the runtime's config only: the n8n credential form has no field for it. */
+  runtimeOnly?: boolean;
+}
+
+export type ProviderSetting = SettingBase &
+  (
+    | {
+        type: 'string';
+        default: string;
+        password?: boolean;
+        placeholder?: string;
+      }
+    | { type: 'number'; default: number; min?: number }
+    | { type: 'boolean'; default: boolean }
+    | {
+        type: 'options';
+        default: string;
+        options: Array<{ name: string; value: string }>;
+      }
+    /** A JSON object of string values (generic-hmac's kindMap). */
+    | { type: 'map'; default: Record<string, string> }
+  );
+
+/** How the gateway names its signing secret; null when it signs with no shared secret (PayPal). */
+export type SecretSetting = {
+  displayName: string;
+  description: string;
+  placeholder?: string;
+  optional?: boolean;
+} | null;
+
+export interface ProviderSettings {
+  secret: SecretSetting;
+  fields: ProviderSetting[];
 }

@@ -10,7 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { getProvider } from '../../core/providers';
-import { missingCredentialFields } from '../../credentials/paymentGatewayFields';
+import { missingSettings } from '../../core/providers/settings';
 import { triggerProperties } from './description';
 import { receivePaymentWebhook } from './receive';
 
@@ -60,7 +60,7 @@ export class PaymentWebhookTrigger implements INodeType {
         const values = credential.data ?? {};
         const provider = getProvider(String(values.provider));
         if (!provider) return { status: 'Error', message: 'Choose the payment gateway' };
-        const missing = missingCredentialFields(provider.id, values);
+        const missing = missingSettings(provider.settings, values);
         if (missing.length > 0) return { status: 'Error', message: `Fill in: ${missing.join(', ')}` };
         return {
           status: 'OK',

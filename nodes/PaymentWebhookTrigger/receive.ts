@@ -3,7 +3,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IWebhookFunctions, IW
 import type { PaymentEvent } from '../../core/event';
 import { getProvider, type Provider, type Refusal, type SourceConfig } from '../../core/providers';
 import { inSourceNamespace, normalizeDeliverable } from '../../core/providers/deliverable';
-import { sourceConfigFromCredential } from '../../credentials/paymentGatewayFields';
+import { sourceConfigFromValues } from '../../core/providers/settings';
 
 export const GATEWAY_CREDENTIAL = 'paymentGatewayApi';
 
@@ -89,7 +89,7 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
   }
 
   const request = { rawBody: await rawBodyOf(context), headers: context.getHeaderData() };
-  const config = sourceConfigFromCredential(providerId, credential);
+  const config = sourceConfigFromValues(provider.settings, credential);
   const now = new Date();
   const verified = await provider.verify(request, config, { now });
   if (!verified.ok) return refuse(context, provider, verified);

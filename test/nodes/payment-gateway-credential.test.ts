@@ -2,7 +2,12 @@ import { NodeHelpers, type INodeParameters } from 'n8n-workflow';
 
 import { allProviders } from '../../core/providers';
 import { PaymentGatewayApi } from '../../credentials/PaymentGatewayApi.credentials';
-import { GATEWAY_FIELDS, missingCredentialFields, sourceConfigFromCredential } from '../../credentials/paymentGatewayFields';
+import { getProvider } from '../../core/providers';
+import { missingSettings, sourceConfigFromValues } from '../../core/providers/settings';
+
+const settingsOf = (id: string) => getProvider(id)!.settings;
+const sourceConfigFromCredential = (id: string, values: Record<string, unknown>) => sourceConfigFromValues(settingsOf(id), values);
+const missingCredentialFields = (id: string, values: Record<string, unknown>) => missingSettings(settingsOf(id), values);
 
 const credential = new PaymentGatewayApi();
 
@@ -17,7 +22,7 @@ describe('Payment gateway credential', () => {
     const offered = (provider?.options ?? []).map((option) => (option as { value: string }).value).sort();
     const registered = allProviders().map((each) => each.id).sort();
     expect(offered).toEqual(registered);
-    expect(registered.filter((id) => !(id in GATEWAY_FIELDS))).toEqual([]);
+    expect(registered.filter((id) => settingsOf(id)?.fields === undefined)).toEqual([]);
   });
 
   it('turns a Stripe form into the SourceConfig a runtime source would have, secrets trimmed', () => {
@@ -37,7 +42,7 @@ describe('Payment gateway credential', () => {
   });
 
   it('asks PayPal for no shared secret, and for API keys only in API mode', () => {
-    expect(GATEWAY_FIELDS.paypal.secret).toBeNull();
+    expect(settingsOf('paypal').secret).toBeNull();
     expect(missingCredentialFields('paypal', { webhookId: 'WH-1', mode: 'offline' })).toEqual([]);
     expect(missingCredentialFields('paypal', { webhookId: 'WH-1', mode: 'api' })).toEqual(['Client ID', 'Client Secret']);
     expect(missingCredentialFields('paypal', { mode: 'offline' })).toEqual(['Webhook ID']);

@@ -76,7 +76,7 @@ describe('config check', () => {
     config.sources.push({ name: 'custom', provider: 'generic-hmac', secrets: ['s'] });
     const result = await cli(['config', 'check', write('storage.json', config)]);
     expect(result.err).toContain('storage: must be "sqlite:PATH" or a redis:// URL');
-    expect(result.err).toContain('sources[1]: `header` (the signature header) is required');
+    expect(result.err).toContain('sources[1].header: is required for a generic-hmac source');
   });
 
   it('reports an unreadable or unparsable file', async () => {
@@ -105,6 +105,9 @@ describe('send-test-event', () => {
     square: { notificationUrl: `http://127.0.0.1:${port}/webhooks/square` },
     'generic-hmac': { header: 'x-signature', prefix: 'sha256=', algorithm: 'sha256', encoding: 'hex' },
     braintree: { publicKey: 'runtime_test_public_key' },
+    // Their sources need the API fields to confirm events, though these tests send them none.
+    mollie: { apiKey: 'test_mollie_api_key' },
+    chargebee: { site: 'acme-test', apiKey: 'test_chargebee_api_key' },
   });
   let runtime: Runtime;
   let url: string;

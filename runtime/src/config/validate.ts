@@ -1,7 +1,7 @@
 import { EVENT_KINDS } from '../../../core/event';
-import { providerIds } from '../../../core/providers';
+import { getProvider, providerIds, type Provider } from '../../../core/providers';
+import { applies } from '../../../core/providers/settings';
 import { genericHmac, genericHmacSettings } from '../../../core/providers/generic-hmac';
-import { standardWebhooks } from '../../../core/providers/standard-webhooks';
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { readAlertsConfig } from '../alerts/config';
 import { didYouMean } from './suggest';
@@ -96,6 +96,51 @@ class Reader {
   }
 }
 
+/**
+ * A source's gateway fields, checked against what its provider accepts (core/providers: each
+ * provider describes its settings as data): an unknown field is named with the closest one, a
+ * required one left out is named, and each value has its setting's type.
+ */
+function readSourceSettings(read: Reader, entry: Json, source: SourceEntry, at: { path: string; provider: Provider }): void {
+  const { path, provider } = at;
+  const fields = provider.settings.fields;
+  const accepted = ['name', 'provider', 'secrets', ...fields.map((field) => field.name)];
+  for (const key of Object.keys(entry)) {
+    if (accepted.includes(key)) continue;
+    const hint = didYouMean(key, accepted) || `; a ${provider.id} source takes ${accepted.join(', ')}`;
+    read.errors.push(`${path}.${key}: unknown field for a ${provider.id} source${hint}`);
+  }
+  for (const field of fields) {
+    const value = entry[field.name];
+    const where = `${path}.${field.name}`;
+    if (value === undefined || value === null || value === '') {
+      if (field.required && applies(field, entry)) read.errors.push(`${where}: is required for a ${provider.id} source (${field.description})`);
+      continue;
+    }
+    switch (field.type) {
+      case 'number':
+        source[field.name] = read.integer(value, where, field.default, field.min ?? 0);
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') read.errors.push(`${where}: must be true or false`);
+        break;
+      case 'options': {
+        const values = field.options.map((option) => option.value);
+        if (typeof value !== 'string' || !values.includes(value)) {
+          read.errors.push(`${where}: must be one of ${values.join(', ')}${typeof value === 'string' ? didYouMean(value, values) : ''}`);
+        }
+        break;
+      }
+      case 'map':
+        read.object(value, where);
+        break;
+      case 'string':
+        read.string(value, where);
+        break;
+    }
+  }
+}
+
 function readSource(read: Reader, value: unknown, path: string): SourceEntry {
   const entry = read.object(value, path, true) ?? {};
   const name = read.string(entry.name, `${path}.name`);
@@ -109,20 +154,20 @@ function readSource(read: Reader, value: unknown, path: string): SourceEntry {
   if (name && provider && name !== provider && known.includes(name)) {
     read.errors.push(`${path}.name: "${name}" is another gateway's provider id, and a source's name is its events' key namespace: a ${provider} source named so could claim ${name}'s events; name it after its own gateway or anything else`);
   }
-  if (entry.acceptCanonicalEvents !== undefined) {
-    if (typeof entry.acceptCanonicalEvents !== 'boolean') read.errors.push(`${path}.acceptCanonicalEvents: must be true or false`);
-    else if (provider !== standardWebhooks.id) {
-      read.errors.push(`${path}.acceptCanonicalEvents: only a standard-webhooks source can pass canonical events through`);
-    }
-  }
   const secrets = read.array(entry.secrets, `${path}.secrets`).map((secret, index) => read.string(secret, `${path}.secrets[${index}]`));
+  const gateway = getProvider(provider);
   const source: SourceEntry = { ...entry, name, provider, secrets };
-  if (provider === genericHmac.id) {
+  if (gateway === undefined) return source;
+  const { secret } = gateway.settings;
+  if (secret && !secret.optional && secrets.length === 0) {
+    read.errors.push(`${path}.secrets: a ${provider} source needs at least one (its ${secret.displayName}: ${secret.description})`);
+  }
+  const before = read.errors.length;
+  readSourceSettings(read, entry, source, { path, provider: gateway });
+  // The combination rules come after the fields are known good, so one mistake is reported once.
+  if (provider === genericHmac.id && read.errors.length === before) {
     const settings = genericHmacSettings(source);
     if (!settings.ok) read.errors.push(`${path}: ${settings.problem}`);
-  }
-  if (entry.toleranceSeconds !== undefined) {
-    source.toleranceSeconds = read.integer(entry.toleranceSeconds, `${path}.toleranceSeconds`, 300, 1);
   }
   return source;
 }
