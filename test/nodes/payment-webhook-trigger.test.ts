@@ -133,7 +133,7 @@ describe('Payment Webhook Trigger: Stripe, signed by the Stripe SDK', () => {
     const crlf = Buffer.from(JSON.stringify({ ...event, id: `${event.id}\r\nx-injected: 1` }), 'utf8');
     const response = await post(server.url, crlf, stripeRequest(crlf));
     expect(response.status).toBe(400);
-    expect(JSON.parse(response.text)).toMatchObject({ error: 'malformed webhook body', detail: expect.stringContaining('cannot be delivered') });
+    expect(JSON.parse(response.text)).toMatchObject({ error: 'malformed body', detail: expect.stringContaining('cannot be delivered') });
     expect(server.results).toEqual([{ noWebhookResponse: true }]);
     expect(server.logs.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([expect.stringContaining('printable ASCII')]);
   });

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import type { PaymentEvent } from '../../../core/event';
 import { getProvider } from '../../../core/providers';
-import { inSourceNamespace, normalizeDeliverable } from '../../../core/providers/deliverable';
+import { answerFor, receiveWebhook, type Received } from '../../../core/providers/receive';
 import type { SourceEntry, RuntimeConfig } from '../config/types';
 import { destinationsFor } from '../delivery/route';
 import type { Observer, StoreOutcome } from '../observer';
@@ -31,22 +31,24 @@ function store(event: PaymentEvent, source: string, options: IngressOptions): Pr
   );
 }
 
-/** The gateway's own API could not be asked (PayPal's verification, a confirming fetch): the gateway retries a 503. */
-function gatewayApiUnavailable(reply: FastifyReply): FastifyReply {
-  return reply.code(503).header('retry-after', '30').send({ error: 'the gateway API could not be reached to verify this event; retry later' });
-}
+type NotAccepted = Exclude<Received, { outcome: 'accepted' }>;
 
-/** A signature or a confirmation that failed: 401, or 503 when the gateway's API could not be asked. */
-function refuseUnverified(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  failure: { reason: string; detail?: string },
-  error: string,
-): FastifyReply {
-  const unavailable = failure.reason === 'confirm_unavailable';
-  // The reason and its diagnosis name no secret and no signature (core/providers' rule).
-  logRefusal(request, { status: unavailable ? 503 : 401, outcome: 'refused', reason: failure.reason, detail: failure.detail });
-  return unavailable ? gatewayApiUnavailable(reply) : reply.code(401).send({ error, reason: failure.reason });
+/**
+ * The answer to a request the receive pipeline did not accept (core/providers/receive.ts: the
+ * same status and body as the Payment Webhook Trigger gives), with its log line and count.
+ */
+function refuse(request: FastifyRequest, reply: FastifyReply, refused: { source: string; received: NotAccepted; observer: Observer }): FastifyReply {
+  const { received, observer } = refused;
+  const answer = answerFor(received);
+  if (received.outcome === 'malformed') {
+    logRefusal(request, { status: 400, outcome: 'malformed', detail: received.detail }, 'webhook body malformed');
+    observer.ingress(refused.source, 'malformed');
+  } else {
+    // The reason and its diagnosis name no secret and no signature (core/providers' rule).
+    logRefusal(request, { status: answer.status, outcome: 'refused', reason: received.reason, detail: received.detail });
+    observer.ingress(refused.source, 'refused', { reason: received.reason });
+  }
+  return reply.code(answer.status).headers(answer.headers ?? {}).send(answer.body);
 }
 
 /** How often Node checks open connections against the header and request timeouts (its default is 30 s). */
@@ -106,34 +108,10 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
     const now = new Date();
 
     const verifyStarted = Date.now();
-    const verified = await provider.verify(webhook, source, { now });
+    const received = await receiveWebhook({ provider, request: webhook, config: source, namespace: name, now });
     const verifyEnded = Date.now();
-    if (!verified.ok) {
-      observer.ingress(name, 'refused', { reason: verified.reason });
-      return refuseUnverified(request, reply, verified, 'signature verification failed');
-    }
-    const normalized = normalizeDeliverable(provider, webhook, now, source);
-    if (!normalized.ok) {
-      logRefusal(request, { status: 400, outcome: 'malformed', detail: normalized.detail }, 'webhook body malformed');
-      observer.ingress(name, 'malformed');
-      // The signature verified, so the detail goes back to the gateway that sent the body.
-      return reply.code(400).send({ error: 'malformed body', detail: normalized.detail });
-    }
-
-    let events = normalized.events;
-    if (provider.confirm) {
-      const confirm = provider.confirm.bind(provider);
-      const confirmed = await Promise.all(
-        events.map((event) => (event.verification === 'fetch_required' ? confirm(event, source, { now }) : { ok: true as const, event })),
-      );
-      const refused = confirmed.find((result) => !result.ok);
-      if (refused && !refused.ok) {
-        observer.ingress(name, 'refused', { reason: refused.reason });
-        return refuseUnverified(request, reply, refused, 'event not confirmed');
-      }
-      events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
-    }
-    events = inSourceNamespace(events, { namespace: name, provider: source.provider });
+    if (received.outcome !== 'accepted') return refuse(request, reply, { source: name, received, observer });
+    const events = received.events;
 
     const traced = { source: name, provider: source.provider };
     try {
