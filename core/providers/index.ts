@@ -1,5 +1,9 @@
 /**
- * The provider registry: adding a gateway is one file in this folder and one line below.
+ * The provider registry. Adding a gateway is its file in this folder (verify, normalize and its
+ * settings as data), its fixtures in test/fixtures/<id>/ with a README.md, its page in
+ * docs/providers/<id>.md (the settings table comes from `npm run docs:providers`) linked from
+ * docs/providers.md, and one line below: test/unit/providers/completeness.test.ts names
+ * whatever a registered provider lacks.
  */
 import type { Provider } from './types';
 import { stripe } from './stripe';
