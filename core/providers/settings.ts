@@ -24,6 +24,7 @@ export function apiBaseUrl(gateway: string): ProviderSetting {
     displayName: 'API Base URL (Advanced)',
     type: 'string',
     default: '',
+    format: 'url',
     description: `Leave empty to reach ${gateway}'s API directly. Set it only when n8n must go through an egress proxy.`,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventKind, PaymentEvent } from '../event';
-import { headerHmacValue, refuse, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { refuse, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { signHeaderHmac } from './header-hmac';
 import {
   canonicalEvent,
   fullName,
@@ -58,7 +59,7 @@ async function verify(request: WebhookRequest, config: SourceConfig): Promise<Ve
   if (url === undefined) {
     return refuse('missing_secret', 'notificationUrl is not configured: Square signs the notification URL together with the body');
   }
-  return verifyHeaderHmac(request.headers, signedBytes(url, request.rawBody), config.secrets ?? [], SCHEME);
+  return verifyHeaderHmac({ scheme: SCHEME, headers: request.headers, signedBytes: signedBytes(url, request.rawBody), secrets: config.secrets });
 }
 
 /**
@@ -138,8 +139,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 function sign(body: Buffer, config: SourceConfig): SignedRequest {
   const url = notificationUrl(config);
   if (url === undefined) throw new Error('square: configure notificationUrl to sign a test event');
-  const signature = headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'square'), signedBytes(url, body));
-  return { body, headers: { 'content-type': 'application/json', 'x-square-hmacsha256-signature': signature } };
+  return signHeaderHmac({ scheme: SCHEME, providerId: 'square', body, config, signedBytes: signedBytes(url, body) });
 }
 
 const MONEY = { amount: 2500, currency: 'USD' };
@@ -191,6 +191,7 @@ const SETTINGS: ProviderSettings = {
       default: '',
       required: true,
       placeholder: 'https://n8n.example.com/webhook/square-payments',
+      format: 'url',
       description: 'The URL exactly as registered in Square, character for character: Square signs it together with the body',
     },
   ],

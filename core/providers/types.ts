@@ -106,6 +106,8 @@ export type ProviderSetting = SettingBase &
         default: string;
         password?: boolean;
         placeholder?: string;
+        /** `url`: an http(s) URL, checked as one by the runtime's config check. */
+        format?: 'url';
       }
     | { type: 'number'; default: number; min?: number }
     | { type: 'boolean'; default: boolean }

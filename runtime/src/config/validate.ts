@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { EVENT_KINDS } from '../../../core/event';
 import { getProvider, providerIds, type Provider } from '../../../core/providers';
 import { applies } from '../../../core/providers/settings';
@@ -18,6 +19,7 @@ const TOP_LEVEL = ['listen', 'storage', 'limits', 'sources', 'destinations', 're
 const OPS_AUTH: readonly string[] = ['none', 'token'];
 const MIB = 1024 * 1024;
 const NAME = /^[A-Za-z0-9._-]+$/;
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 type Json = Record<string, unknown>;
 
@@ -64,6 +66,23 @@ class Reader {
       return fallback;
     }
     return number;
+  }
+
+  /** A TCP port; 0 asks the system for any free one. */
+  port(value: unknown, path: string, fallback: number): number {
+    const port = this.integer(value, path, fallback);
+    if (port > 65_535) {
+      this.errors.push(`${path}: must be a port from 0 to 65535`);
+      return fallback;
+    }
+    return port;
+  }
+
+  /** An IP address or a host name to listen on. */
+  host(value: unknown, path: string, fallback: string): string {
+    const text = this.string(value, path, fallback);
+    if (isIP(text) === 0 && !HOST_NAME.test(text)) this.errors.push(`${path}: must be an IP address or a host name, got "${text.slice(0, 60)}"`);
+    return text;
   }
 
   url(value: unknown, path: string): string {
@@ -135,7 +154,8 @@ function readSourceSettings(read: Reader, entry: Json, source: SourceEntry, at: 
         read.object(value, where);
         break;
       case 'string':
-        read.string(value, where);
+        if (field.format === 'url') read.url(value, where);
+        else read.string(value, where);
         break;
     }
   }
@@ -216,7 +236,7 @@ function readOps(read: Reader, value: unknown): OpsConfig {
   if (!OPS_AUTH.includes(auth)) read.errors.push(`ops.auth: must be "none" or "token"${didYouMean(auth, OPS_AUTH)}`);
   return {
     ...(listen && {
-      listen: { host: read.string(listen.host, 'ops.listen.host', '127.0.0.1'), port: read.integer(listen.port, 'ops.listen.port', 9090) },
+      listen: { host: read.host(listen.host, 'ops.listen.host', '127.0.0.1'), port: read.port(listen.port, 'ops.listen.port', 9090) },
     }),
     auth: auth as OpsConfig['auth'],
     perAddressPerSecond: read.integer(ops.perAddressPerSecond, 'ops.perAddressPerSecond', 10, 1),
@@ -269,8 +289,8 @@ export function validateConfig(input: unknown): Validation {
 
   const config: RuntimeConfig = {
     listen: {
-      host: read.string(listen.host, 'listen.host', '127.0.0.1'),
-      port: read.integer(listen.port, 'listen.port', 8080),
+      host: read.host(listen.host, 'listen.host', '127.0.0.1'),
+      port: read.port(listen.port, 'listen.port', 8080),
       ...(tlsEntry && {
         tls: { cert: read.string(tlsEntry.cert, 'listen.tls.cert'), key: read.string(tlsEntry.key, 'listen.tls.key') },
       }),
