@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ALL_CODES, RECOVERY_ACTIONS, decideRecovery, type DeclineSignals } from '../../../core/recovery';
+import { signalsCarrying } from './code-signals';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -7,14 +8,7 @@ const NOW = Date.parse('2026-03-10T12:00:00Z');
 
 /** A gateway or network code from the tables, or something no table knows. */
 const signalsArb: fc.Arbitrary<DeclineSignals> = fc.oneof(
-  fc.constantFrom(...ALL_CODES).map((rule): DeclineSignals => {
-    switch (rule.source) {
-      case 'visa.response_code': return { networkDeclineCode: rule.code };
-      case 'mastercard.merchant_advice_code': return { merchantAdviceCode: rule.code, network: 'mastercard' };
-      case 'stripe.advice_code': return { provider: 'stripe', adviceCode: rule.code };
-      default: return { provider: rule.source.split('.')[0], code: rule.code };
-    }
-  }),
+  fc.constantFrom(...ALL_CODES).map(signalsCarrying),
   fc.record({ provider: fc.constantFrom('stripe', 'adyen', 'acme'), code: fc.string({ maxLength: 8 }) }),
 );
 
