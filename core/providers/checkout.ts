@@ -5,7 +5,8 @@
  */
 import type { EventKind, MoneyAmount } from '../event';
 import { parseDecimal } from '../money';
-import { header, headerHmacValue, refuse, signingSecret, textMatches, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { header, refuse, textMatches, type HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   canonicalEvent,
   compact,
@@ -23,6 +24,7 @@ import type { Provider, SourceConfig, ProviderSettings } from './types';
 import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['cko-signature'], algorithm: 'sha256', encoding: 'hex' };
+const verifySignature = headerHmacVerifier(SCHEME);
 
 const KINDS: Readonly<Record<string, EventKind>> = {
   payment_approved: 'payment.pending',
@@ -111,7 +113,7 @@ export const checkout: Provider = {
         return refuse('signature_mismatch', 'the Authorization header does not match the configured `authorization` value');
       }
     }
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
+    return verifySignature(request, config);
   },
 
   normalize(request, receivedAt) {
@@ -161,13 +163,8 @@ export const checkout: Provider = {
   },
 
   sign(body, config) {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'cko-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'checkout'), body),
-    };
     const authorization = configuredAuthorization(config);
-    if (authorization !== undefined) headers.authorization = authorization;
-    return { body, headers };
+    return signHeaderHmac({ scheme: SCHEME, providerId: 'checkout', body, config, headers: authorization === undefined ? {} : { authorization } });
   },
 
   example(kind, now) {

@@ -126,16 +126,16 @@ export function schemeHeader(headers: HeaderMap, names: readonly string[]): { na
   return undefined;
 }
 
-/**
- * Verifies an HMAC carried in one header over `signedBytes` (the raw body unless the scheme
- * signs a template of it), against every configured secret.
- */
-export function verifyHeaderHmac(
-  headers: HeaderMap,
-  signedBytes: Buffer,
-  secrets: readonly string[],
-  scheme: HeaderHmacScheme,
-): VerifyResult {
+export interface HeaderHmacCheck {
+  scheme: HeaderHmacScheme;
+  headers: HeaderMap;
+  /** The raw body, unless the gateway signs more than it (Square's URL, a generic-hmac template). */
+  signedBytes: Buffer;
+  secrets: readonly string[];
+}
+
+/** Verifies an HMAC carried in one header against every configured secret. */
+export function verifyHeaderHmac({ scheme, headers, signedBytes, secrets }: HeaderHmacCheck): VerifyResult {
   if (secrets.length === 0) return refuse('missing_secret', 'no secret is configured for this source');
   const found = schemeHeader(headers, scheme.headers);
   if (found === undefined) return refuse('missing_signature', `the ${scheme.headers.join(' / ')} header is absent`);

@@ -24,15 +24,14 @@ import { EVENT_KINDS, type EventKind } from '../event';
 import {
   checkTimestamp,
   header,
-  headerHmacValue,
   refuse,
-  signingSecret,
   toleranceSeconds,
   verifyHeaderHmac,
   type HeaderHmacScheme,
   type HmacAlgorithm,
   type SignatureEncoding,
 } from './crypto';
+import { signHeaderHmac } from './header-hmac';
 import { bodyDigest, canonicalEvent, compact, isoTime, malformedBody, parseJsonObject, pickString, type JsonObject } from './payload';
 import type { Provider, Refusal, SourceConfig, WebhookRequest, ProviderSettings } from './types';
 import { tolerance, secretSetting } from './settings';
@@ -230,7 +229,7 @@ export const genericHmac: Provider = {
     if (!Buffer.isBuffer(signed)) {
       return refuse('malformed_signature', `the template's ${signed} has no value in this request (${settings.idHeader ?? settings.idPath})`);
     }
-    const verified = verifyHeaderHmac(request.headers, signed, config.secrets ?? [], settings.scheme);
+    const verified = verifyHeaderHmac({ scheme: settings.scheme, headers: request.headers, signedBytes: signed, secrets: config.secrets });
     // Checked after the signature, so a stale timestamp is only reported for a genuine request.
     if (!verified.ok || timestamp === undefined) return verified;
     const fresh = checkTimestamp(timestampSeconds(timestamp), context.now, settings.toleranceSeconds);
@@ -272,7 +271,7 @@ export const genericHmac: Provider = {
     const read = genericHmacSettings(config);
     if (!read.ok) throw new Error(`generic-hmac: ${read.problem}`);
     const settings = read.settings;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {};
     const timestamp = String(Math.floor(now.getTime() / 1000));
     if (settings.timestampHeader !== undefined) headers[settings.timestampHeader.toLowerCase()] = timestamp;
     let id: string | undefined;
@@ -284,8 +283,7 @@ export const genericHmac: Provider = {
     }
     const signed = renderTemplate(settings.template, { body, timestamp, id });
     if (!Buffer.isBuffer(signed)) throw new Error(`generic-hmac: the body has no value for ${signed}`);
-    headers[settings.scheme.headers[0].toLowerCase()] = headerHmacValue(settings.scheme, signingSecret(config.secrets ?? [], 'generic-hmac'), signed);
-    return { body, headers };
+    return signHeaderHmac({ scheme: settings.scheme, providerId: 'generic-hmac', body, config, signedBytes: signed, headers });
   },
 
   example(kind, now) {

@@ -5,7 +5,8 @@
  * (`links`), so they carry no amounts.
  */
 import type { EventKind, PaymentEvent } from '../event';
-import { headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import type { HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   canonicalEvent,
   compact,
@@ -99,9 +100,7 @@ export const gocardless: Provider = {
   displayName: 'GoCardless',
   settings: SETTINGS,
 
-  async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
-  },
+  verify: headerHmacVerifier(SCHEME),
 
   normalize(request, receivedAt) {
     const parsed = parseJsonObject(request.rawBody);
@@ -120,13 +119,7 @@ export const gocardless: Provider = {
   },
 
   sign(body, config) {
-    return {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'gocardless'), body),
-      },
-    };
+    return signHeaderHmac({ scheme: SCHEME, providerId: 'gocardless', body, config });
   },
 
   example(kind, now) {

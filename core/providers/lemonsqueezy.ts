@@ -6,7 +6,8 @@
  * Amounts (`total`) are integer cents, ISO minor units.
  */
 import type { EventKind } from '../event';
-import { headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import type { HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   canonicalEvent,
   compact,
@@ -55,9 +56,7 @@ export const lemonsqueezy: Provider = {
   displayName: 'Lemon Squeezy',
   settings: SETTINGS,
 
-  async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
-  },
+  verify: headerHmacVerifier(SCHEME),
 
   normalize(request, receivedAt) {
     const parsed = parseJsonObject(request.rawBody);
@@ -109,12 +108,7 @@ export const lemonsqueezy: Provider = {
   sign(body, config) {
     const parsed = parseJsonObject(body);
     const eventName = parsed.ok ? pickString(parsed.value, 'meta', 'event_name') : undefined;
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'lemonsqueezy'), body),
-    };
-    if (eventName !== undefined) headers['x-event-name'] = eventName;
-    return { body, headers };
+    return signHeaderHmac({ scheme: SCHEME, providerId: 'lemonsqueezy', body, config, headers: eventName === undefined ? {} : { 'x-event-name': eventName } });
   },
 
   example(kind, now) {

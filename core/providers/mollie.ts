@@ -11,7 +11,8 @@
  */
 import type { EventKind, PaymentEvent } from '../event';
 import { apiPathSegment } from './api-path';
-import { header, headerHmacValue, refuse, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { header, refuse, type HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   apiBase,
   canonicalEvent,
@@ -32,6 +33,7 @@ import type { NormalizeResult, Provider, SignedRequest, WebhookRequest, Provider
 import { apiBaseUrl } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-mollie-signature'], algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=' };
+const verifySignature = headerHmacVerifier(SCHEME);
 const API = 'https://api.mollie.com';
 
 /** Next-gen event types. */
@@ -205,7 +207,7 @@ export const mollie: Provider = {
   settings: SETTINGS,
 
   async verify(request, config) {
-    if (isSigned(request)) return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
+    if (isSigned(request)) return verifySignature(request, config);
     // Unsigned classic webhooks are accepted as a signal only: normalize marks them fetch_required.
     if (classicId(request.rawBody) !== undefined) return { ok: true };
     return refuse('missing_signature', 'the X-Mollie-Signature header is absent and the body is not a classic `id=…` webhook');
@@ -238,10 +240,7 @@ export const mollie: Provider = {
   sign(body, config): SignedRequest {
     // Without a next-gen secret the source takes classic webhooks, which carry no signature.
     if ((config.secrets ?? []).length === 0) return { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-    return {
-      body,
-      headers: { 'content-type': 'application/json', 'x-mollie-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'mollie'), body) },
-    };
+    return signHeaderHmac({ scheme: SCHEME, providerId: 'mollie', body, config });
   },
 
   example(kind, now) {

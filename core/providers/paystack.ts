@@ -10,7 +10,8 @@
  */
 import type { EventKind, PaymentEvent } from '../event';
 import { apiPathSegment } from './api-path';
-import { headerHmacValue, refuse, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { refuse, type HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   apiBase,
   canonicalEvent,
@@ -110,9 +111,7 @@ export const paystack: Provider = {
   displayName: 'Paystack',
   settings: SETTINGS,
 
-  async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
-  },
+  verify: headerHmacVerifier(SCHEME),
 
   normalize(request, receivedAt) {
     const parsed = parseJsonObject(request.rawBody);
@@ -178,13 +177,7 @@ export const paystack: Provider = {
   },
 
   sign(body, config) {
-    return {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-paystack-signature': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'paystack'), body),
-      },
-    };
+    return signHeaderHmac({ scheme: SCHEME, providerId: 'paystack', body, config });
   },
 
   example(kind, now) {

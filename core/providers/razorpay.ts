@@ -7,7 +7,8 @@
  * repeats; the header is ignored.
  */
 import type { EventKind, PaymentEvent } from '../event';
-import { headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import type { HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   bodyDigest,
   canonicalEvent,
@@ -24,7 +25,7 @@ import {
   stableTestId,
   type JsonObject,
 } from './payload';
-import type { NormalizeResult, Provider, SignedRequest, SourceConfig, VerifyResult, WebhookRequest, ProviderSettings } from './types';
+import type { NormalizeResult, Provider, SignedRequest, SourceConfig, WebhookRequest, ProviderSettings } from './types';
 import { secretSetting } from './settings';
 
 const SCHEME: HeaderHmacScheme = { headers: ['x-razorpay-signature'], algorithm: 'sha256', encoding: 'hex' };
@@ -48,9 +49,7 @@ const KINDS: Readonly<Record<string, EventKind>> = {
   'settlement.processed': 'payout.paid',
 };
 
-async function verify(request: WebhookRequest, config: SourceConfig): Promise<VerifyResult> {
-  return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
-}
+const verify = headerHmacVerifier(SCHEME);
 
 /** `payload.<name>.entity`, where Razorpay puts each object an event contains. */
 function entity(body: JsonObject, name: string): JsonObject | undefined {
@@ -117,11 +116,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig): SignedRequest {
-  const signature = headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'razorpay'), body);
-  return {
-    body,
-    headers: { 'content-type': 'application/json', 'x-razorpay-signature': signature, 'x-razorpay-event-id': stableTestId('evt_', body) },
-  };
+  return signHeaderHmac({ scheme: SCHEME, providerId: 'razorpay', body, config, headers: { 'x-razorpay-event-id': stableTestId('evt_', body) } });
 }
 
 const PAYMENT = {

@@ -16,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventKind, MoneyAmount } from '../event';
 import { add } from '../money';
-import { header, headerHmacValue, signingSecret, verifyHeaderHmac, type HeaderHmacScheme } from './crypto';
+import { header, type HeaderHmacScheme } from './crypto';
+import { headerHmacVerifier, signHeaderHmac } from './header-hmac';
 import {
   bodyDigest,
   canonicalEvent,
@@ -139,9 +140,7 @@ export const shopify: Provider = {
   displayName: 'Shopify',
   settings: SETTINGS,
 
-  async verify(request, config) {
-    return verifyHeaderHmac(request.headers, request.rawBody, config.secrets ?? [], SCHEME);
-  },
+  verify: headerHmacVerifier(SCHEME),
 
   normalize(request, receivedAt) {
     const parsed = parseJsonObject(request.rawBody);
@@ -198,18 +197,19 @@ export const shopify: Provider = {
   sign(body, config, now) {
     const parsed = parseJsonObject(body);
     const topic = parsed.ok ? topicOf(parsed.value) : 'orders/create';
-    return {
+    return signHeaderHmac({
+      scheme: SCHEME,
+      providerId: 'shopify',
       body,
+      config,
       headers: {
-        'content-type': 'application/json',
-        'x-shopify-hmac-sha256': headerHmacValue(SCHEME, signingSecret(config.secrets ?? [], 'shopify'), body),
         'x-shopify-topic': topic,
         'x-shopify-webhook-id': randomUUID(),
         'x-shopify-triggered-at': now.toISOString(),
         'x-shopify-shop-domain': 'example.myshopify.com',
         'x-shopify-api-version': '2025-10',
       },
-    };
+    });
   },
 
   example(kind, now) {
