@@ -87,6 +87,18 @@ describe('the status data and the metrics', () => {
     const data = (await (await fetch(`${url}/status/data`, { headers: bearer })).json()) as { openDeadLetters: number; deadLetters: unknown[] };
     expect(data.openDeadLetters).toBe(0);
     expect(data.deadLetters).toEqual([]);
+
+    // Built at most once a second, but a change through the admin API shows at once.
+    const event = JSON.parse(stripeEventBody()) as { id: string };
+    const added = await fetch(`${url}/admin/dead-letters`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ idempotencyKey: `stripe:${event.id}`, provider: 'stripe', kind: 'payment.succeeded', event, origin: { destination: 'n8n' }, error: { message: 'HTTP 500' } }),
+    });
+    expect(added.status).toBe(201);
+    const after = (await (await fetch(`${url}/status/data`, { headers: bearer })).json()) as { openDeadLetters: number; deadLetters: unknown[] };
+    expect(after.openDeadLetters).toBe(1);
+    expect(after.deadLetters).toHaveLength(1);
   });
 
   it('move with the admin API to their own listener with ops.listen', async () => {

@@ -95,4 +95,11 @@ export function registerStatus(app: FastifyInstance, options: StatusOptions): vo
     };
   }, STATUS_DATA_MAX_AGE_MS);
   app.get('/status/data', { onRequest: guard }, () => statusData.get());
+  // A replay, status change or purge through the admin API shows on the page's next refresh, not a second later.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' && request.routeOptions.url?.startsWith('/admin/dead-letters')) {
+      observability.deadLetterCounts.invalidate();
+      statusData.invalidate();
+    }
+  });
 }
