@@ -113,7 +113,7 @@ function verifyItems(items: JsonObject[], secrets: readonly string[]): VerifyRes
 }
 
 async function verify(request: WebhookRequest, config: SourceConfig): Promise<VerifyResult> {
-  const secrets = config.secrets ?? [];
+  const { secrets } = config;
   if (secrets.length > 0 && !secrets.some((secret) => HEX_KEY.test(secret.trim()))) {
     return refuse('missing_secret', 'no configured HMAC key is hex; an Adyen HMAC key is 64 hex characters');
   }
@@ -235,7 +235,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
  * gets the HmacSignature header.
  */
 function sign(body: Buffer, config: SourceConfig): SignedRequest {
-  const key = keyBytes(signingSecret(config.secrets ?? [], 'adyen'));
+  const key = keyBytes(signingSecret(config.secrets, 'adyen'));
   if (key.length === 0) throw new Error('adyen: the signing key must be hex');
   const parsed = parseJsonObject(body);
   const items = parsed.ok ? notificationItems(parsed.value) : undefined;

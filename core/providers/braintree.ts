@@ -71,7 +71,7 @@ async function verify(request: WebhookRequest, config: SourceConfig): Promise<Ve
   if (!Array.isArray(signatures)) return signatures;
   // The SDKs accept the payload with and without a trailing newline (some senders strip it).
   const attempts = [payload, `${payload}\n`].map((signed) =>
-    matchAny(config.secrets ?? [], signatures, (privateKey) => payloadHmac(privateKey, signed)),
+    matchAny(config.secrets, signatures, (privateKey) => payloadHmac(privateKey, signed)),
   );
   return attempts.find((attempt) => attempt.ok) ?? attempts[0];
 }
@@ -165,7 +165,7 @@ function sign(body: Buffer, config: SourceConfig): SignedRequest {
   const publicKey = typeof config.publicKey === 'string' ? config.publicKey.trim() : '';
   if (publicKey === '') throw new Error('braintree: configure publicKey to sign a test event');
   const payload = `${body.toString('base64')}\n`;
-  const signature = payloadHmac(signingSecret(config.secrets ?? [], 'braintree'), payload).toString('hex');
+  const signature = payloadHmac(signingSecret(config.secrets, 'braintree'), payload).toString('hex');
   const form = new URLSearchParams({ bt_signature: `${publicKey}|${signature}`, bt_payload: payload });
   return { body: Buffer.from(form.toString()), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
 }

@@ -127,7 +127,7 @@ export const chargebee: Provider = {
   settings: SETTINGS,
 
   async verify(request, config) {
-    const secrets = config.secrets ?? [];
+    const { secrets } = config;
     if (secrets.length === 0) return refuse('missing_secret', 'no user:password pair is configured for this source');
     const value = header(request.headers, 'authorization');
     if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the Authorization header is absent');
@@ -176,7 +176,7 @@ export const chargebee: Provider = {
   },
 
   sign(body, config) {
-    const credentials = signingSecret(config.secrets ?? [], 'chargebee');
+    const credentials = signingSecret(config.secrets, 'chargebee');
     return {
       body,
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` },

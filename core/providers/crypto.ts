@@ -220,7 +220,7 @@ export function matchThenCheckTime(
   timestampSeconds: number,
   now: Date,
 ): VerifyResult {
-  const matched = matchAny(config.secrets ?? [], signatures, compute);
+  const matched = matchAny(config.secrets, signatures, compute);
   if (!matched.ok) return matched;
   const fresh = checkTimestamp(timestampSeconds, now, toleranceSeconds(config));
   return fresh.ok ? matched : fresh;

@@ -239,7 +239,7 @@ export const mollie: Provider = {
 
   sign(body, config): SignedRequest {
     // Without a next-gen secret the source takes classic webhooks, which carry no signature.
-    if ((config.secrets ?? []).length === 0) return { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    if (config.secrets.length === 0) return { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
     return signHeaderHmac({ scheme: SCHEME, providerId: 'mollie', body, config });
   },
 

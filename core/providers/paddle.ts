@@ -116,7 +116,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets ?? [], 'paddle'), body, now);
+  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets, 'paddle'), body, now);
   return { body, headers: { 'content-type': 'application/json', 'paddle-signature': signature } };
 }
 

@@ -97,7 +97,7 @@ function eventFields(event: string, kind: EventKind, data: unknown, receivedAt: 
 
 /** Paystack signs with the secret API key itself, so the first configured secret also fetches. */
 function secretKey(config: SourceConfig): string | undefined {
-  return config.secrets?.[0];
+  return config.secrets[0];
 }
 
 /** This gateway's settings: the credential form, the runtime's config check and the docs are built from them. */

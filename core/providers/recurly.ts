@@ -57,7 +57,7 @@ export const recurly: Provider = {
   settings: SETTINGS,
 
   async verify(request, config, context) {
-    const secrets = config.secrets ?? [];
+    const { secrets } = config;
     if (secrets.length === 0) return refuse('missing_secret', 'no secret is configured for this source');
     const value = header(request.headers, 'recurly-signature');
     if (value === undefined || value.trim() === '') return refuse('missing_signature', 'the recurly-signature header is absent');
@@ -114,7 +114,7 @@ export const recurly: Provider = {
   sign(body, config, now) {
     const timestamp = String(now.getTime());
     const bytes = signedBytes(timestamp, body);
-    const secrets = config.secrets ?? [];
+    const { secrets } = config;
     signingSecret(secrets, 'recurly');
     // Like Recurly during a key rotation: one signature per active key.
     const signatures = secrets.map((secret) => hmac('sha256', secret, bytes).toString('hex'));

@@ -129,7 +129,7 @@ export function signMessage(message: { id: string; body: Buffer | string; secret
 
 /** Signs with the first secret; the message id is derived from the body so a resend keeps it. */
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const secret = signingSecret(config.secrets ?? [], PROVIDER_ID);
+  const secret = signingSecret(config.secrets, PROVIDER_ID);
   const headers = signMessage({ id: stableTestId('msg_', body), body, secret, now });
   return { body, headers: { 'content-type': 'application/json', ...headers } };
 }

@@ -173,7 +173,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets ?? [], 'stripe'), body, now);
+  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets, 'stripe'), body, now);
   return { body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } };
 }
 
