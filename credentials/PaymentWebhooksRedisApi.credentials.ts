@@ -2,10 +2,10 @@ import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
  * The Redis that keeps idempotency keys, dead letters and risk counters. Shared by the
- * Payment Idempotency, Dead Letter and Risk nodes, so the name stays `paymentWebhooksRedis`.
+ * Payment Idempotency, Dead Letter and Risk nodes, so the name stays `paymentWebhooksRedisApi`.
  */
-export class PaymentWebhooksRedis implements ICredentialType {
-  name = 'paymentWebhooksRedis';
+export class PaymentWebhooksRedisApi implements ICredentialType {
+  name = 'paymentWebhooksRedisApi';
 
   displayName = 'Payment Webhooks Redis';
 

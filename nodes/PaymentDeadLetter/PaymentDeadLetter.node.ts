@@ -26,9 +26,8 @@ export class PaymentDeadLetter implements INodeType {
     outputs: [NodeConnectionTypes.Main],
     usableAsTool: true,
     credentials: [
-      // Shared with the Idempotency and Risk nodes under this name; it holds a Redis connection, not an API key.
-      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest', displayOptions: { show: { storage: ['redis'] } } },
+      // The Redis connection, shared with the Idempotency and Risk nodes.
+      { name: 'paymentWebhooksRedisApi', required: true, testedBy: 'paymentWebhooksRedisTest', displayOptions: { show: { storage: ['redis'] } } },
       { name: 'paymentWebhooksRuntimeApi', required: true, displayOptions: { show: { storage: ['runtime'] } } },
       // This n8n's public API: Add fetches the failed execution with it.
       { name: 'paymentWebhooksN8nApi', required: true, displayOptions: { show: { operation: ['add'], eventSource: ['execution'] } } },

@@ -38,9 +38,8 @@ export class PaymentIdempotency implements INodeType {
     outputs: OUTPUTS_EXPRESSION,
     usableAsTool: true,
     credentials: [
-      // Shared with the Dead Letter and Risk nodes under this name; it holds a Redis connection, not an API key.
-      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest' },
+      // The Redis connection, shared with the Dead Letter and Risk nodes.
+      { name: 'paymentWebhooksRedisApi', required: true, testedBy: 'paymentWebhooksRedisTest' },
     ],
     properties: idempotencyProperties,
   };

@@ -64,9 +64,9 @@ export const idempotencyProperties: INodeProperties[] = [
   {
     displayName: 'Claim Token',
     name: 'token',
-    // Not a secret: a random ID for this one claim, carried in the item for the workflow to see.
-    // eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing
     type: 'string',
+    // Masked: whoever reads the token can complete or release the claim.
+    typeOptions: { password: true },
     default: '={{ $json._idempotency?.token }}',
     required: true,
     displayOptions: { show: { operation: ['complete', 'release'] } },

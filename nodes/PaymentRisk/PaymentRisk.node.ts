@@ -29,9 +29,8 @@ export class PaymentRisk implements INodeType {
     outputNames: RISK_LANES.map((lane) => OUTPUT_NAMES[lane]),
     usableAsTool: true,
     credentials: [
-      // Shared with the Idempotency and Dead Letter nodes under this name; it holds a Redis connection, not an API key.
-      // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-      { name: 'paymentWebhooksRedis', required: true, testedBy: 'paymentWebhooksRedisTest' },
+      // The Redis connection, shared with the Idempotency and Dead Letter nodes.
+      { name: 'paymentWebhooksRedisApi', required: true, testedBy: 'paymentWebhooksRedisTest' },
     ],
     properties: riskProperties,
   };

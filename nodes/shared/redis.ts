@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
 
 /** The credential type every node of this package that needs Redis uses. */
-export const REDIS_CREDENTIAL = 'paymentWebhooksRedis';
+export const REDIS_CREDENTIAL = 'paymentWebhooksRedisApi';
 
 export interface RedisConnection {
   client: Redis;

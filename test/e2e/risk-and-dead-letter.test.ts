@@ -15,7 +15,7 @@ import { paymentEvent } from '../unit/risk/events';
 jest.setTimeout(600_000);
 
 const PACKAGE = 'n8n-nodes-payment-webhooks';
-const REDIS_CREDENTIAL = { paymentWebhooksRedis: { id: 'pwE2eRedisRiskDl', name: 'Redis (risk and dead letters)' } };
+const REDIS_CREDENTIAL = { paymentWebhooksRedisApi: { id: 'pwE2eRedisRiskDl', name: 'Redis (risk and dead letters)' } };
 const N8N_API_CREDENTIAL = { id: 'pwE2eN8nApiKey01', name: 'This n8n', type: 'paymentWebhooksN8nApi' };
 
 type Node = WorkflowExport['nodes'][number] & Record<string, unknown>;
@@ -139,9 +139,9 @@ describe.each(matrixVersions())('Payment Risk and Payment Dead Letter in n8n %s'
       tarball: packNodePackage(),
       credentials: [
         {
-          id: REDIS_CREDENTIAL.paymentWebhooksRedis.id,
-          name: REDIS_CREDENTIAL.paymentWebhooksRedis.name,
-          type: 'paymentWebhooksRedis',
+          id: REDIS_CREDENTIAL.paymentWebhooksRedisApi.id,
+          name: REDIS_CREDENTIAL.paymentWebhooksRedisApi.name,
+          type: 'paymentWebhooksRedisApi',
           data: { host: redis.hostname, port: Number(redis.port), password: '', database: 0, tls: false, keyPrefix },
         },
         { ...N8N_API_CREDENTIAL, data: { baseUrl: 'http://127.0.0.1/api/v1', apiKey: 'set once n8n runs' } },

@@ -45,7 +45,7 @@ function runNode(
     node: { name: 'Payment Dead Letter', type: 'n8n-nodes-payment-webhooks.paymentDeadLetter' },
     items,
     parameters: { ...DEFAULTS, operation, ...parameters },
-    credentials: { paymentWebhooksRedis: redisCredential(keyPrefix), ...credentials } as never,
+    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix), ...credentials } as never,
   });
   return deadLetter.execute.call(context).then(([output]) => output);
 }
@@ -207,7 +207,7 @@ describe('Payment Dead Letter node against a real Redis', () => {
             result: { shipped: true },
             ...extra,
           },
-          credentials: { paymentWebhooksRedis: redisCredential(keyPrefix) },
+          credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
         }),
       );
     // The receiving workflow: Payment Idempotency (Claim) first; New runs the work, then Complete.

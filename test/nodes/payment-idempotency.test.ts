@@ -25,7 +25,7 @@ async function run(operation: string, items: INodeExecutionData[], parameters: R
     node: { name: 'Payment Idempotency', type: 'n8n-nodes-payment-webhooks.paymentIdempotency' },
     items,
     parameters: { ...DEFAULTS, operation, ...parameters },
-    credentials: { paymentWebhooksRedis: redisCredential(keyPrefix) },
+    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
     continueOnFail,
   });
   return node.execute.call(context);
@@ -135,10 +135,10 @@ describe('Payment Idempotency node against a real Redis', () => {
 
   it('passes its credential test against a reachable Redis and fails it against a closed port', async () => {
     const test = node.methods.credentialTest.paymentWebhooksRedisTest;
-    const ok = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedis', data: redisCredential(keyPrefix) });
+    const ok = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: redisCredential(keyPrefix) });
     expect(ok.status).toBe('OK');
     const closed = { ...redisCredential(keyPrefix), port: 1 };
-    const failed = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedis', data: closed });
+    const failed = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: closed });
     expect(failed).toMatchObject({ status: 'Error', message: expect.stringContaining('Could not connect to Redis at 127.0.0.1:1') });
   });
 });

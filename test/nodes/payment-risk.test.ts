@@ -23,7 +23,7 @@ function run(items: INodeExecutionData[], parameters: Record<string, ParameterVa
     node: { name: 'Payment Risk', type: 'n8n-nodes-payment-webhooks.paymentRisk' },
     items,
     parameters: { ...DEFAULTS, ...parameters },
-    credentials: { paymentWebhooksRedis: redisCredential(keyPrefix) },
+    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
     continueOnFail,
   });
   return node.execute.call(context);

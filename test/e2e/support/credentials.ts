@@ -44,7 +44,7 @@ export function testCredentials(targets: CredentialTargets): CredentialExport[] 
     {
       id: CREDENTIAL_IDS.redis,
       name: 'Payment webhooks Redis',
-      type: 'paymentWebhooksRedis',
+      type: 'paymentWebhooksRedisApi',
       data: {
         host: redis.hostname,
         port: Number(redis.port || 6379),

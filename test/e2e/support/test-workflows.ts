@@ -18,7 +18,7 @@ export function idempotencyWorkflow(): WorkflowExport {
     parameters,
     ...extra,
   });
-  const redis = { paymentWebhooksRedis: { id: CREDENTIAL_IDS.redis, name: 'Payment webhooks Redis' } };
+  const redis = { paymentWebhooksRedisApi: { id: CREDENTIAL_IDS.redis, name: 'Payment webhooks Redis' } };
   const to = (name: string) => [{ node: name, type: 'main', index: 0 }];
   return {
     id: IDEMPOTENCY_WORKFLOW_ID,
