@@ -44,6 +44,11 @@ export function refuse(reason: RefusalReason, detail: string): Refusal {
   return { ok: false, reason, detail };
 }
 
+/** Tells a refusal from the value a step returns when it succeeds (a certificate, a token, a parsed answer). */
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
+}
+
 /**
  * Tries every configured secret against every signature the request carries. A secret
  * with surrounding whitespace is a common paste error: it is named in the diagnosis.
