@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the node package the way n8n receives it: packs it, inspects the tarball, installs it
+# Checks the node package the way n8n receives it: packs it as published, inspects the tarball, installs it
 # the way n8n installs community packages, and makes sure none of the runtime's server
 # dependencies come along. Then measures both packages' installed sizes and records them in
 # docs/packaging.md. Run `npm run build` first.
@@ -36,12 +36,20 @@ size_of() { du -sh "$1" | cut -f1; }
 
 [ -d dist ] || { echo "dist/ is missing: run npm run build first" >&2; exit 1; }
 
-echo "== packing the node package"
-node_tarball="$(pack "$WORK/pack")"
+echo "== packing the node package as it is published (scripts/stage-package.sh)"
+node_tarball="$(bash scripts/stage-package.sh "$WORK/pack")"
 tar -tzf "$node_tarball" | sed 's#^package/##' | sort > "$WORK/contents"
 echo "$(wc -l < "$WORK/contents") files in $(basename "$node_tarball") ($(size_of "$node_tarball") packed)"
 
 if grep -q '^dist/' "$WORK/contents"; then ok "contains dist/"; else fail "no dist/ in the tarball"; fi
+
+development_fields="$(tar -xOzf "$node_tarball" package/package.json | node -e '
+  let text = ""; process.stdin.on("data", (d) => (text += d)).on("end", () => {
+    const manifest = JSON.parse(text);
+    console.log(["overrides", "workspaces", "scripts"].filter((field) => field in manifest).join(" "));
+  });')"
+if [ -z "$development_fields" ]; then ok "published package.json has no overrides, workspaces or scripts"
+else fail "published package.json keeps development-only fields: $development_fields"; fi
 
 templates="$(cd workflows-templates 2>/dev/null && find . -name '*.json' | sed 's#^\./##' | sort || true)"
 if [ -n "$templates" ]; then
@@ -91,6 +99,11 @@ install_into "$WORK/runtime-install" "$runtime_tarball" --ignore-scripts=true --
 runtime_size="$(size_of "$WORK/runtime-install/node_modules")"
 echo "runtime package with its dependencies: $runtime_size"
 
+if [ "$failures" -gt 0 ]; then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+
 measured_on="$(date -u +%Y-%m-%d)"
 echo "installed: node package $node_package_size, nodes folder $node_folder_size, runtime $runtime_size"
 if [ "${CI:-}" = "true" ]; then
@@ -120,8 +133,4 @@ node -e '
 ' docs/packaging.md "$node_package_size" "$node_folder_size" "$runtime_size" "$measured_on" "$node_version" "$npm_version"
 echo "sizes written to docs/packaging.md"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
 echo "package checks passed"
