@@ -1,14 +1,14 @@
 /**
  * PayPal's `offline` check: the signing certificate is fetched from PayPal's API hosts only,
- * checked (validity at `now`, chain to a root Node trusts, issued to PayPal's
- * message-verification host), cached per URL, and the delivery's RSA-SHA256 signature checked
- * against it.
+ * checked with node:crypto's X509Certificate (validity at `now`, chain to one of the pinned
+ * roots in signing-roots.ts, issued to PayPal's message-verification host), cached per URL, and
+ * the delivery's RSA-SHA256 signature checked against it.
  */
 import { createVerify, X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 import { decodeSignature, isRefusal, refuse } from '../crypto';
 import { callGatewayApi } from '../payload';
 import type { ProviderContext, Refusal, VerifyResult } from '../types';
+import { PAYPAL_SIGNING_ROOTS } from './signing-roots';
 import { signedMessage, type Delivery } from './transmission';
 
 /**
@@ -25,7 +25,8 @@ export const PAYPAL_CERTIFICATE_ORIGINS: readonly string[] = [
   'https://api-m.sandbox.paypal.com',
 ];
 
-const CERTIFICATE_PATH = '/v1/notifications/certs/';
+/** Where under those hosts PayPal serves its signing certificate chains. */
+const SIGNING_CHAIN_PATH = '/v1/notifications/certs/';
 
 /** The names PayPal's webhook signing certificates are issued to. */
 const SIGNING_HOSTS = ['messageverificationcerts.paypal.com', 'messageverificationcerts.sandbox.paypal.com'];
@@ -101,9 +102,9 @@ export class CertificateVerifier {
       : refuse('signature_mismatch', 'the signature does not match: check webhookId and that the body reached us unmodified');
   }
 
-  /** Node's bundled roots, parsed once per instance and only when first needed. */
+  /** The pinned roots, parsed once per instance and only when first needed. */
   private roots(): X509Certificate[] {
-    this.trustedRoots ??= rootCertificates.map((pem) => new X509Certificate(pem));
+    this.trustedRoots ??= PAYPAL_SIGNING_ROOTS.map((pem) => new X509Certificate(pem));
     return this.trustedRoots;
   }
 
@@ -117,15 +118,15 @@ export class CertificateVerifier {
     if (!this.options.origins.includes(url.origin) || url.username !== '' || url.password !== '') {
       return refuse('certificate_invalid', `PAYPAL-CERT-URL points at ${url.origin}, which is not one of PayPal's certificate hosts`);
     }
-    if (!url.pathname.startsWith(CERTIFICATE_PATH)) {
-      return refuse('certificate_invalid', `PAYPAL-CERT-URL's path is not under ${CERTIFICATE_PATH}`);
+    if (!url.pathname.startsWith(SIGNING_CHAIN_PATH)) {
+      return refuse('certificate_invalid', `PAYPAL-CERT-URL's path is not under ${SIGNING_CHAIN_PATH}`);
     }
     return url;
   }
 
   /**
-   * The leaf must be issued to PayPal's signing host, and it and every issuer up to a root in
-   * Node's trust store must be valid at `now` and verify the next one's signature.
+   * The leaf must be issued to PayPal's signing host, and it and every issuer up to a pinned
+   * root must be valid at `now` and verify the next one's signature.
    */
   private checkChain(certificates: X509Certificate[], now: Date): X509Certificate | Refusal {
     const [leaf, ...intermediates] = certificates;
