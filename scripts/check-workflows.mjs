@@ -41,7 +41,7 @@ if (publishJob === undefined) {
       problems.push(`the publish job publishes without --provenance --access public: ${command.trim()}`);
     }
   }
-  const setupNode = publishJob.steps.find((step) => String(step.uses ?? '').startsWith('actions/setup-node@'));
+  const setupNode = (publishJob.steps ?? []).find((step) => String(step.uses ?? '').startsWith('actions/setup-node@'));
   if (!setupNode?.with?.['registry-url']) problems.push('the publish job sets up Node without a registry-url');
 }
 

@@ -5,7 +5,7 @@
 // Fails on any error except the ones ioredis causes (docs/packaging.md says why it stays).
 // Run `npm run build` first.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, dirname } from 'node:path';
@@ -63,7 +63,7 @@ try {
   const sources = join(work, 'sources');
   mkdirSync(sources);
   copyFileSync(join(published, 'package.json'), join(sources, 'package.json'));
-  for (const folder of ['nodes', 'credentials']) execFileSync('cp', ['-r', join(repository, folder), sources]);
+  for (const folder of ['nodes', 'credentials']) cpSync(join(repository, folder), join(sources, folder), { recursive: true });
 
   const legs = [
     await scanLeg('sources (package.json, nodes/, credentials/)', sources, SOURCE_FILE_PATTERNS),
