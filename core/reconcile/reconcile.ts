@@ -54,7 +54,7 @@ export class Reconciler {
     const match = findMatch(this.context, payment);
     switch (match.kind) {
       case 'invoices':
-        return settle(this.context.index, this.context.options, payment, match.invoices, match.tier, match.reason);
+        return settle(this.context, payment, match);
       case 'ambiguous':
       case 'currency_mismatch':
         return {

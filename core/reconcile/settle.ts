@@ -17,13 +17,12 @@ const min = (a: MoneyAmount, b: MoneyAmount): MoneyAmount => (compare(a, b) <= 0
  * invoices reached and an excess is the surplus.
  */
 export function settle(
-  index: InvoiceIndex,
-  options: ReconcileOptions,
+  context: { index: InvoiceIndex; options: ReconcileOptions },
   payment: { id: string; amount: MoneyAmount },
-  invoices: InvoiceState[],
-  tier: Tier,
-  reason: string,
+  match: { invoices: InvoiceState[]; tier: Tier; reason: string },
 ): ReconcileResult {
+  const { index, options } = context;
+  const { invoices, tier, reason } = match;
   const currency = payment.amount.currency;
   const owed = invoices.reduce((total, state) => add(total, state.remaining), zero(currency));
   const difference = subtract(payment.amount, owed);

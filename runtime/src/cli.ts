@@ -163,7 +163,7 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
       }
       case 'replay': {
         if (values.all) {
-          const counted = await replayMany(storage, config, filter(), true);
+          const counted = await replayMany({ storage, config, filter: filter(), dryRun: true });
           // The count is a dry run's result (stdout, for `$(…)`), and only a note before a replay.
           const matched = `${counted.matched} open dead letter(s) match`;
           if (values['dry-run']) {
@@ -171,7 +171,7 @@ async function deadLetters(args: string[], io: Io): Promise<number> {
             return 0;
           }
           io.err(matched);
-          const result = await replayMany(storage, config, filter(), false);
+          const result = await replayMany({ storage, config, filter: filter(), dryRun: false });
           for (const replayed of result.replayed) io.out(`replayed ${replayed}`);
           for (const failed of result.failed) io.err(`not replayed ${failed.id}: ${failed.error}`);
           return result.failed.length > 0 ? 1 : 0;

@@ -85,7 +85,7 @@ export function registerAdmin(app: FastifyInstance, options: AdminOptions): void
       // A filtered replay counts first: `dryRun` defaults to true, so replaying needs `"dryRun": false`.
       admin.post('/dead-letters/replay', async (request) => {
         const fields = body(request);
-        return replayMany(storage, config, readDeadLetterFilter(fields), fields.dryRun !== false);
+        return replayMany({ storage, config, filter: readDeadLetterFilter(fields), dryRun: fields.dryRun !== false });
       });
 
       admin.delete('/dead-letters', async (request) => {

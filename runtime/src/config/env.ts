@@ -5,12 +5,12 @@
  */
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function substituteEnv(
-  value: unknown,
-  env: NodeJS.ProcessEnv,
-  errors: string[],
-  path = '',
-): unknown {
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, errors: string[]): unknown {
+  return substitute(value, { env, errors }, '');
+}
+
+function substitute(value: unknown, context: { env: NodeJS.ProcessEnv; errors: string[] }, path: string): unknown {
+  const { env, errors } = context;
   if (typeof value === 'string') {
     return value.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
@@ -20,10 +20,10 @@ export function substituteEnv(
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => substituteEnv(item, env, errors, `${path}[${index}]`));
+  if (Array.isArray(value)) return value.map((item, index) => substitute(item, context, `${path}[${index}]`));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, errors, path ? `${path}.${key}` : key)]),
+      Object.entries(value).map(([key, item]) => [key, substitute(item, context, path ? `${path}.${key}` : key)]),
     );
   }
   return value;

@@ -39,12 +39,16 @@ export interface ReplayManyResult {
 }
 
 /** Replays every open record the filter matches; a dry run only counts them. */
-export async function replayMany(
-  storage: RuntimeStorage,
-  config: RuntimeConfig,
-  filter: DeadLetterFilter,
-  dryRun: boolean,
-): Promise<ReplayManyResult> {
+export interface ReplayManyOptions {
+  storage: RuntimeStorage;
+  config: RuntimeConfig;
+  filter: DeadLetterFilter;
+  /** Only count the records that would be replayed. */
+  dryRun: boolean;
+}
+
+export async function replayMany(options: ReplayManyOptions): Promise<ReplayManyResult> {
+  const { storage, config, filter, dryRun } = options;
   const records = await storage.deadLetters.list({ ...filter, status: 'open' });
   const result: ReplayManyResult = { dryRun, matched: records.length, replayed: [], failed: [] };
   if (dryRun) return result;

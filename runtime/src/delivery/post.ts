@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseRetryAfter } from './backoff';
-import { signDelivery } from './sign';
+import { signMessage } from '../../../core/providers/standard-webhooks';
 
 /** What one HTTP attempt came to, classified for the retry decision. */
 export type AttemptResult =
@@ -60,7 +60,7 @@ export class DeliveryClient {
       'content-length': String(body.length),
       'user-agent': 'payment-webhooks-runtime',
       traceparent: request.traceparent,
-      ...(request.signingSecret ? signDelivery(request.id, request.body, request.signingSecret, now) : { 'webhook-id': request.id }),
+      ...(request.signingSecret ? signMessage({ id: request.id, body: request.body, secret: request.signingSecret, now }) : { 'webhook-id': request.id }),
     };
     return new Promise((resolve) => {
       let settled = false;

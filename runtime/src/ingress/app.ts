@@ -27,7 +27,7 @@ export interface IngressOptions {
 function store(event: PaymentEvent, source: string, options: IngressOptions): Promise<StoreOutcome> {
   const { storage, config, observer } = options;
   return storage.accept(event, destinationsFor(event, config.destinations), () =>
-    laneFor(event, storage.riskWindows, config.risk, Date.now(), (assessment) => observer.risk(source, event, assessment)),
+    laneFor(event, { store: storage.riskWindows, config: config.risk, now: Date.now(), report: (assessment) => observer.risk(source, event, assessment) }),
   );
 }
 
@@ -41,7 +41,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, refused: { source:
   const { received, observer } = refused;
   const answer = answerFor(received);
   if (received.outcome === 'malformed') {
-    logRefusal(request, { status: 400, outcome: 'malformed', detail: received.detail }, 'webhook body malformed');
+    logRefusal(request, { status: 400, outcome: 'malformed', detail: received.detail }, { message: 'webhook body malformed' });
     observer.ingress(refused.source, 'malformed');
   } else {
     // The reason and its diagnosis name no secret and no signature (core/providers' rule).
@@ -138,7 +138,7 @@ export function buildIngress(options: IngressOptions): FastifyInstance {
       return reply.code(200).send({ received: events.length, duplicates });
     } catch (error) {
       // Never 200 for an event that is not stored: the gateway keeps it and retries.
-      logRefusal(request, { status: 503, outcome: 'unavailable', err: error }, 'cannot store the event durably', 'error');
+      logRefusal(request, { status: 503, outcome: 'unavailable', err: error }, { message: 'cannot store the event durably', level: 'error' });
       observer.ingress(name, 'unavailable');
       return reply.code(503).header('retry-after', '5').send({ error: 'storage unavailable' });
     }

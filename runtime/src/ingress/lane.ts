@@ -8,14 +8,17 @@ import type { Lane } from '../storage/types';
  * verdict still goes to the review lane: the runtime never drops a verified event, it
  * delivers it last and lets the workflow decide.
  */
-export async function laneFor(
-  event: PaymentEvent,
-  store: RiskWindowStore,
-  config: RiskConfig,
-  now: number,
-  report: (assessment: RiskAssessment) => void = () => undefined,
-): Promise<Lane> {
+export interface LaneOptions {
+  store: RiskWindowStore;
+  config: RiskConfig;
+  now: number;
+  /** Hears the whole assessment (metrics, traces). */
+  report?: (assessment: RiskAssessment) => void;
+}
+
+export async function laneFor(event: PaymentEvent, options: LaneOptions): Promise<Lane> {
+  const { store, config, now, report } = options;
   const assessment = await scoreEvent(event, { store, config, now, source: event.provider });
-  report(assessment);
+  report?.(assessment);
   return assessment.lane === 'block' ? 'review' : assessment.lane;
 }

@@ -15,7 +15,13 @@ export interface Refusal {
   err?: unknown;
 }
 
-export function logRefusal(request: FastifyRequest, refusal: Refusal, msg = 'webhook refused', level: 'warn' | 'error' = 'warn'): void {
+/** The log line's message and level, when not the plain `webhook refused` warning. */
+export interface RefusalLine {
+  message?: string;
+  level?: 'warn' | 'error';
+}
+
+export function logRefusal(request: FastifyRequest, refusal: Refusal, line: RefusalLine = {}): void {
   const source = (request.params as { source?: string } | undefined)?.source ?? '';
-  request.log[level]({ source, address: request.ip, ...refusal }, msg);
+  request.log[line.level ?? 'warn']({ source, address: request.ip, ...refusal }, line.message ?? 'webhook refused');
 }
