@@ -5,9 +5,9 @@ import type { CountingDeadLetterStore, DeadLetterCounts, DeadLetterFilter, DeadL
 
 export interface RedisDeadLetterStoreOptions {
   /** The caller's client; the caller closes it. */
-  redis: Redis;
+  client: Redis;
   /** Prepended to every key; the runtime in Redis mode and the Dead Letter node must use the same one. */
-  prefix?: string;
+  keyPrefix?: string;
   now?: () => Date;
 }
 
@@ -103,8 +103,8 @@ export class RedisDeadLetterStore implements CountingDeadLetterStore {
   private statusIndex?: Promise<unknown>;
 
   constructor(options: RedisDeadLetterStoreOptions) {
-    this.redis = options.redis;
-    this.prefix = options.prefix ?? DEFAULT_DEAD_LETTER_PREFIX;
+    this.redis = options.client;
+    this.prefix = options.keyPrefix ?? DEFAULT_DEAD_LETTER_PREFIX;
     this.now = options.now ?? (() => new Date());
   }
 

@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import type { RiskWindowStore, WindowOp } from './types';
 
 export interface RedisRiskWindowStoreOptions {
-  redis: Redis;
+  client: Redis;
   /** Prepended to every key, e.g. `pw:risk:`. */
-  prefix?: string;
+  keyPrefix?: string;
 }
 
 /**
@@ -68,8 +68,8 @@ export class RedisRiskWindowStore implements RiskWindowStore {
   private readonly prefix: string;
 
   constructor(options: RedisRiskWindowStoreOptions) {
-    this.redis = options.redis;
-    this.prefix = options.prefix ?? 'pw:risk:';
+    this.redis = options.client;
+    this.prefix = options.keyPrefix ?? 'pw:risk:';
     this.redis.defineCommand('slideWindows', { lua: SLIDE_SCRIPT });
     this.redis.defineCommand('countBucket', { numberOfKeys: 1, lua: BUCKET_SCRIPT });
   }

@@ -29,6 +29,6 @@ export async function openBackend(context: IExecuteFunctions, storage: Storage):
     return { store, replayer: store.replayer(), close: async () => {} };
   }
   const connection = await openRedis(await context.getCredentials(REDIS_CREDENTIAL));
-  const store = new RedisDeadLetterStore({ redis: connection.client, prefix: `${connection.keyPrefix}dead-letters:` });
+  const store = new RedisDeadLetterStore({ client: connection.client, keyPrefix: `${connection.keyPrefix}dead-letters:` });
   return { store, replayer: new HttpReplayer({ store }), close: () => closeRedis(connection) };
 }

@@ -41,7 +41,7 @@ export class PaymentRisk implements INodeType {
     const config = readConfig(this);
     const connection = await openRedis(await this.getCredentials(REDIS_CREDENTIAL));
     // The counters live in Redis, so every run and every n8n process shares one window.
-    const store = new RedisRiskWindowStore({ redis: connection.client, prefix: `${connection.keyPrefix}risk:` });
+    const store = new RedisRiskWindowStore({ client: connection.client, keyPrefix: `${connection.keyPrefix}risk:` });
     try {
       return await routeItems(this, {
         outputCount: RISK_LANES.length,

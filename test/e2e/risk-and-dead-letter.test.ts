@@ -213,7 +213,7 @@ describe.each(matrixVersions())('Payment Risk and Payment Dead Letter in n8n %s'
 
     const redis = new Redis(process.env.REDIS_URL!);
     try {
-      const store = new RedisDeadLetterStore({ redis, prefix: `${keyPrefix}dead-letters:` });
+      const store = new RedisDeadLetterStore({ client: redis, keyPrefix: `${keyPrefix}dead-letters:` });
       const deadline = Date.now() + 60_000;
       let records = await store.list({ status: 'open' });
       while (records.length === 0 && Date.now() < deadline) {

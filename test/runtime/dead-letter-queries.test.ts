@@ -66,7 +66,7 @@ afterAll(async () => {
 
 const stores: Array<[string, () => CountingDeadLetterStore]> = [
   ['sqlite', () => new SqliteDeadLetterStore(sqlite)],
-  ['redis', () => new RedisDeadLetterStore({ redis, prefix: redisPrefix })],
+  ['redis', () => new RedisDeadLetterStore({ client: redis, keyPrefix: redisPrefix })],
 ];
 
 describe.each(stores)('dead-letter reads over 10,000 records: %s', (_name, makeStore) => {
@@ -127,7 +127,7 @@ describe('how the stores answer', () => {
   });
 
   it('Redis reads one page of records for a limited list, and none for a count', async () => {
-    const store = new RedisDeadLetterStore({ redis, prefix: redisPrefix });
+    const store = new RedisDeadLetterStore({ client: redis, keyPrefix: redisPrefix });
     const calls = async (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
     const before = await calls('hgetall');
     expect(await store.list({ status: 'open', limit: 10 })).toHaveLength(10);
@@ -138,13 +138,13 @@ describe('how the stores answer', () => {
 
   it('Redis files records written before the status index existed into it, once', async () => {
     const prefix = `test:dlq-old:${randomUUID()}:`;
-    const store = new RedisDeadLetterStore({ redis, prefix });
+    const store = new RedisDeadLetterStore({ client: redis, keyPrefix: prefix });
     const first = await store.add(failure(1));
     const second = await store.add(failure(2));
     await store.setStatus(second.id, 'resolved');
     // As an earlier version left them: records, by-time and the open index, no status sets.
     await redis.del(`${prefix}by-status:open`, `${prefix}by-status:resolved`, `${prefix}status-index-built`);
-    const reopened = new RedisDeadLetterStore({ redis, prefix });
+    const reopened = new RedisDeadLetterStore({ client: redis, keyPrefix: prefix });
     expect(await reopened.countByStatus()).toEqual({ open: 1, replayed: 0, resolved: 1, discarded: 0 });
     expect((await reopened.list({ status: 'open' })).map((record) => record.id)).toEqual([first.id]);
   });

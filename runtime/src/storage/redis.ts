@@ -74,8 +74,8 @@ export class RedisStorage implements RuntimeStorage {
     private readonly storeLeaseMs: number,
   ) {
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
-    this.deadLetters = new RedisDeadLetterStore({ redis: client, prefix: `${prefix}:dead-letters:` });
-    this.riskWindows = new RedisRiskWindowStore({ redis: client, prefix: `${prefix}:risk:` });
+    this.deadLetters = new RedisDeadLetterStore({ client: client, keyPrefix: `${prefix}:dead-letters:` });
+    this.riskWindows = new RedisRiskWindowStore({ client: client, keyPrefix: `${prefix}:risk:` });
     this.insights = new RedisInsightsLog(client, prefix);
   }
 

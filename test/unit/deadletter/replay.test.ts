@@ -25,7 +25,7 @@ describe('replaying dead letters from a Redis store to a loopback webhook', () =
   let store: RedisDeadLetterStore;
   let replayer: HttpReplayer;
   beforeEach(() => {
-    store = new RedisDeadLetterStore({ redis, prefix: `test:dl-replay:${randomUUID()}:` });
+    store = new RedisDeadLetterStore({ client: redis, keyPrefix: `test:dl-replay:${randomUUID()}:` });
     replayer = new HttpReplayer({ store });
   });
 

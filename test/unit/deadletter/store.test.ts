@@ -20,7 +20,7 @@ const stores: Array<[string, (now: () => Date) => DeadLetterStore]> = [
     (now) => {
       const redis = new Redis(process.env.REDIS_URL!);
       clients.push(redis);
-      return new RedisDeadLetterStore({ redis, prefix: `test:dl:${randomUUID()}:`, now });
+      return new RedisDeadLetterStore({ client: redis, keyPrefix: `test:dl:${randomUUID()}:`, now });
     },
   ],
 ];

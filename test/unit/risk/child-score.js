@@ -19,7 +19,7 @@ const { paymentEvent } = require('./events.ts');
 async function main() {
   const [url, prefix, ip, count, startMs] = process.argv.slice(2);
   const redis = new Redis(url);
-  const store = new RedisRiskWindowStore({ redis, prefix });
+  const store = new RedisRiskWindowStore({ client: redis, keyPrefix: prefix });
   for (let i = 0; i < Number(count); i++) {
     const event = paymentEvent({ id: `child_${i}`, risk: { ip } });
     await scoreEvent(event, { store, config: DEFAULT_RISK_CONFIG, now: Number(startMs) + i });

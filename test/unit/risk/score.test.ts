@@ -30,7 +30,7 @@ const backends: Array<[string, () => RiskWindowStore]> = [
     () => {
       const redis = new Redis(process.env.REDIS_URL!);
       redisClients.push(redis);
-      return new RedisRiskWindowStore({ redis, prefix: `test:risk:${randomUUID()}:` });
+      return new RedisRiskWindowStore({ client: redis, keyPrefix: `test:risk:${randomUUID()}:` });
     },
   ],
 ];

@@ -22,7 +22,7 @@ describe('risk windows shared through one Redis server', () => {
     const prefix = `test:risk:${randomUUID()}:`;
     const ip = '203.0.113.50';
     const scoreHere = async (redis: Redis, label: string, count: number) => {
-      const store = new RedisRiskWindowStore({ redis, prefix });
+      const store = new RedisRiskWindowStore({ client: redis, keyPrefix: prefix });
       for (let i = 0; i < count; i++) {
         await scoreEvent(paymentEvent({ id: `${label}_${i}`, risk: { ip } }), { store, config: DEFAULT_RISK_CONFIG, now: T0 + i });
       }
@@ -32,7 +32,7 @@ describe('risk windows shared through one Redis server', () => {
     expect((await child).stdout).toBe('scored 40\n');
 
     // A third connection scores one more attempt and sees everyone's.
-    const store = new RedisRiskWindowStore({ redis: connect(), prefix });
+    const store = new RedisRiskWindowStore({ client: connect(), keyPrefix: prefix });
     const result = await scoreEvent(paymentEvent({ id: 'probe', risk: { ip } }), { store, config: DEFAULT_RISK_CONFIG, now: T0 + 100 });
     expect(result.signals.find((s) => s.id === 'attempts.ip')).toMatchObject({ value: 81, fired: true });
     // The volume chart counted every event in the same bucket, across processes.
@@ -43,7 +43,7 @@ describe('risk windows shared through one Redis server', () => {
   it('keeps a volume chart of a source that runs for hours to the buckets it shows, through gaps', async () => {
     const prefix = `test:risk:${randomUUID()}:`;
     const redis = connect();
-    const store = new RedisRiskWindowStore({ redis, prefix });
+    const store = new RedisRiskWindowStore({ client: redis, keyPrefix: prefix });
     const bucketMs = 60_000;
     const history = 5;
     const seen = new Map<number, number>();
