@@ -8,7 +8,7 @@ import { connectionFailure } from './connection-failure';
 import { didYouMean } from './config/suggest';
 import type { RuntimeConfig } from './config/types';
 import { filterFrom } from './admin/routes';
-import { replayMany, replayOne } from './deadletters/replay';
+import { replayMany, replayOne } from './deadletter/replay';
 import { ROLES, Runtime, type Role } from './runtime';
 import { openStorage } from './storage/open';
 import { COMMAND_NAMES, USAGE, usageOf } from './usage';

@@ -4,7 +4,7 @@ import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
 import { Alerter } from './alerts/alerter';
 import type { RuntimeConfig } from './config/types';
-import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from './deadletters/counts';
+import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from './deadletter/counts';
 import { RuntimeMetrics } from './metrics/metrics';
 import { noopObserver, type DeliveryResult, type IngressOutcome, type Observer, type SpanAttributes, type SpanName, type StoreOutcome, type TracedWork } from './observer';
 import { Activity } from './status/activity';

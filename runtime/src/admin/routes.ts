@@ -3,7 +3,7 @@ import { readDeadLetterFilter } from '../../../core/deadletter/filter';
 import { DEAD_LETTER_STATUSES } from '../../../core/deadletter/records';
 import type { DeadLetterStatus, NewDeadLetter } from '../../../core/deadletter/types';
 import type { RuntimeConfig } from '../config/types';
-import { replayMany, replayOne } from '../deadletters/replay';
+import { replayMany, replayOne } from '../deadletter/replay';
 import type { RuntimeStorage } from '../storage/types';
 import { bearerMatches } from './auth';
 import { redactCardNumbers } from './redact';

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PaymentEvent } from '../../../core/event';
 import type { RiskAssessment } from '../../../core/risk/types';
 import type { RuntimeConfig } from '../config/types';
-import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from '../deadletters/counts';
+import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from '../deadletter/counts';
 import type { DeliveryResult, IngressOutcome, StoreOutcome } from '../observer';
 import type { QueueStat, RuntimeStorage } from '../storage/types';
 
@@ -10,7 +10,7 @@ import type { QueueStat, RuntimeStorage } from '../storage/types';
  * The runtime's Prometheus metrics, in a registry of its own (never prom-client's global
  * one), so two runtimes in one process never mix their counts. Counters are fed by the
  * observer hooks; queue gauges are read from the storage at scrape time, the dead-letter
- * gauge from the shared count cache (deadletters/counts.ts).
+ * gauge from the shared count cache (deadletter/counts.ts).
  *
  * Per request to /webhooks/{source}: received, verified, refused. Per event: duplicates,
  * stored. Per delivery attempt: delivered, retried, dead-lettered.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CachedRead } from '../../../runtime/src/cached-read';
-import { DEAD_LETTER_COUNTS_MAX_AGE_MS, cachedDeadLetterCounts } from '../../../runtime/src/deadletters/counts';
+import { DEAD_LETTER_COUNTS_MAX_AGE_MS, cachedDeadLetterCounts } from '../../../runtime/src/deadletter/counts';
 import { openStorage } from '../../../runtime/src/storage/open';
 import type { RuntimeStorage } from '../../../runtime/src/storage/types';
 import { paymentEvent } from '../../unit/risk/events';
