@@ -10,6 +10,7 @@ import type { RuntimeConfig } from './config/types';
 import { filterFrom } from './admin/routes';
 import { replayMany, replayOne } from './deadletter/replay';
 import { ROLES, Runtime, type Role } from './runtime';
+import { destinationWarnings, placeholderWarning, renderStartupSummary, storageLabel } from './startup-summary';
 import { openStorage } from './storage/open';
 import { COMMAND_NAMES, USAGE, usageOf } from './usage';
 
@@ -22,6 +23,8 @@ export interface Io {
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** `out` is a terminal: `start` prints a summary for the person reading it. */
+  terminal?: boolean;
 }
 
 const DEFAULT_CONFIG = 'payment-webhooks.config.yaml';
@@ -52,8 +55,10 @@ async function start(args: string[], io: Io): Promise<number> {
   const config = await loadConfig(file, io.env);
   const runtime = new Runtime({ config, role: values.role as Role });
   runtime.logger.info({ config: file }, 'configuration loaded');
-  await runtime.start();
-  await new Promise<void>((done) => {
+  const listeners = await runtime.start();
+  const placeholders = placeholderWarning(config);
+  if (placeholders) runtime.logger.warn(placeholders);
+  const stopped = new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
       const stoppingSince = Date.now();
@@ -73,6 +78,12 @@ async function start(args: string[], io: Io): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  if (io.terminal) {
+    // Probed for a person only: a supervised runtime's destination gets no requests but deliveries.
+    const warnings = [...(placeholders ? [placeholders] : []), ...(await destinationWarnings(config))];
+    io.out(renderStartupSummary({ config, role: runtime.role, ...listeners, warnings }));
+  }
+  await stopped;
   return 0;
 }
 
@@ -83,14 +94,9 @@ async function configCheck(args: string[], io: Io): Promise<number> {
   io.out(
     `${file}: ok (${config.sources.length} source(s), ${config.destinations.length} destination(s), storage ${config.storage.split(':')[0]})`,
   );
+  const placeholders = placeholderWarning(config);
+  if (placeholders) io.err(`warning: ${placeholders}`);
   return 0;
-}
-
-/** Where the storage is, without a Redis password. */
-function storageLabel(location: string): string {
-  if (location.startsWith('sqlite:')) return location;
-  const url = new URL(location);
-  return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
 async function withStorage<T>(config: RuntimeConfig, file: string, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {

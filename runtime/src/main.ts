@@ -6,6 +6,7 @@ void main(process.argv.slice(2), {
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
   cwd: process.cwd(),
+  terminal: process.stdout.isTTY === true,
 }).then((code) => {
   process.exitCode = code;
   // Everything is closed by now; should a library keep a handle open, do not hang on it.

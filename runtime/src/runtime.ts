@@ -16,6 +16,20 @@ import { openStorage } from './storage/open';
 import type { RuntimeStorage } from './storage/types';
 
 export type Role = 'ingress' | 'worker' | 'both';
+
+/**
+ * Fastify logs "Server listening at …" for every listener and has no option against it; the
+ * runtime says it once, with everything it started, so a listener binds with its logger at warn.
+ */
+async function listenQuietly(app: FastifyInstance, address: { host: string; port: number }): Promise<string> {
+  const level = app.log.level;
+  app.log.level = 'warn';
+  try {
+    return await app.listen(address);
+  } finally {
+    app.log.level = level;
+  }
+}
 export const ROLES: readonly Role[] = ['ingress', 'worker', 'both'];
 
 export interface RuntimeOptions {
@@ -95,24 +109,26 @@ export class Runtime {
     };
     const listen = { host: this.config.listen.host, port: this.config.listen.port };
     const opsListen = this.config.ops.listen;
+    // The listeners' own logger, so that quieting one while it binds quiets nothing else.
+    const httpLogger = this.logger.child({});
     if (this.role === 'worker') {
       // No webhooks here: /healthz, /readyz and /metrics only, on ops.listen when set, else on this process's listen address.
-      const ops = buildOpsServer({ logger: this.logger, ready });
+      const ops = buildOpsServer({ logger: httpLogger, ready });
       registerMetrics(ops, observability, opsReadGuard(this.config));
       this.apps = [ops];
-      const url = await ops.listen(opsListen ?? listen);
+      const url = await listenQuietly(ops, opsListen ?? listen);
       this.logger.info({ url, storage: storage.kind, role: this.role }, 'payment-webhooks worker started');
       return { url, opsUrl: url };
     }
-    const app = buildIngress({ config: this.config, storage, logger: this.logger, observer, ready });
+    const app = buildIngress({ config: this.config, storage, logger: httpLogger, observer, ready });
     // With ops.listen, what operators use leaves the listener the gateways reach.
-    const ops = opsListen ? buildOpsServer({ logger: this.logger, ready }) : app;
+    const ops = opsListen ? buildOpsServer({ logger: httpLogger, ready }) : app;
     registerAdmin(ops, { config: this.config, storage });
     registerStatus(ops, { config: this.config, storage, observability });
     if (this.config.admin?.token) registerInsights(ops, { storage, token: this.config.admin.token });
     this.apps = ops === app ? [app] : [app, ops];
-    const url = await app.listen(listen);
-    const opsUrl = opsListen ? await ops.listen(opsListen) : url;
+    const url = await listenQuietly(app, listen);
+    const opsUrl = opsListen ? await listenQuietly(ops, opsListen) : url;
     this.logger.info({ url, opsUrl, storage: storage.kind, role: this.role }, 'payment-webhooks listening');
     return { url, opsUrl };
   }

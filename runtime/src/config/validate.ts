@@ -6,6 +6,7 @@ import { genericHmac, genericHmacSettings } from '../../../core/providers/generi
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { readAlertsConfig } from '../alerts/config';
 import { didYouMean } from './suggest';
+import { placeholderRefusals } from './placeholders';
 import type { DestinationConfig, OpsConfig, RuntimeConfig, SourceEntry } from './types';
 
 /**
@@ -341,5 +342,7 @@ export function validateConfig(input: unknown): Validation {
   if (config.retry.maxDelayMs < config.retry.initialDelayMs) {
     read.errors.push('retry.maxDelayMs: must not be smaller than retry.initialDelayMs');
   }
+  // Only once every host and URL is sound: the check reads them.
+  if (read.errors.length === 0) read.errors.push(...placeholderRefusals(config));
   return read.errors.length > 0 ? { ok: false, errors: read.errors } : { ok: true, config };
 }
