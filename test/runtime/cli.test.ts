@@ -6,6 +6,10 @@ import { main } from '../../runtime/src/cli';
 import { freePort } from '../support/redis-server';
 import { configObject, postWebhook, startDestination, startRuntime, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from './support/harness';
 import type { Runtime } from '../../runtime/src/runtime';
+import { openStorage } from '../../runtime/src/storage/open';
+import type { PaymentEvent } from '../../core/event';
+import type { DeadLetterStatus } from '../../core/deadletter/types';
+import { paymentEvent } from '../unit/risk/events';
 
 /** The `payment-webhooks` command, run in-process with its output captured. */
 jest.setTimeout(30_000);
@@ -230,5 +234,67 @@ describe('results on stdout, diagnostics on stderr', () => {
     const result = await cli(['dead-letters', 'list', '--config', file]);
     expect(result.out.split('\n')).toHaveLength(2);
     expect(result.err).toBe('2 dead letter(s)');
+  });
+});
+
+/**
+ * `dead-letters replay --all --dry-run` over dead letters seeded in a real SQLite runtime storage:
+ * the count on stdout is the open records the filters match, and nothing is requeued or changes status.
+ */
+describe('dead-letters replay --all --dry-run', () => {
+  const storage = `sqlite:${join(dir.path, 'dry-run.db')}`;
+  interface Seeded { provider: string; kind: PaymentEvent['kind']; status: DeadLetterStatus; failedAt: string; error: string }
+  const seeded: Seeded[] = [
+    { provider: 'stripe', kind: 'payment.failed', status: 'open', failedAt: '2026-06-01T10:00:00.000Z', error: 'HTTP 500 from n8n' },
+    { provider: 'stripe', kind: 'payment.failed', status: 'open', failedAt: '2026-06-02T10:00:00.000Z', error: 'connection refused' },
+    { provider: 'stripe', kind: 'payment.failed', status: 'open', failedAt: '2026-06-03T10:00:00.000Z', error: 'HTTP 500 from n8n' },
+    { provider: 'stripe', kind: 'payment.succeeded', status: 'open', failedAt: '2026-06-02T12:00:00.000Z', error: 'HTTP 500 from n8n' },
+    { provider: 'adyen', kind: 'payment.failed', status: 'open', failedAt: '2026-06-02T14:00:00.000Z', error: 'connection refused' },
+    { provider: 'adyen', kind: 'payment.failed', status: 'open', failedAt: '2026-06-03T14:00:00.000Z', error: 'HTTP 500 from n8n' },
+    { provider: 'stripe', kind: 'payment.failed', status: 'replayed', failedAt: '2026-06-02T16:00:00.000Z', error: 'HTTP 500 from n8n' },
+    { provider: 'adyen', kind: 'payment.failed', status: 'discarded', failedAt: '2026-06-02T18:00:00.000Z', error: 'connection refused' },
+  ];
+  let file: string;
+  let statuses: Record<string, DeadLetterStatus>;
+
+  beforeAll(async () => {
+    file = write('dry-run.json', configObject({ storage, destinationUrl: 'http://127.0.0.1:5678/webhook/payments' }));
+    const store = await openStorage(storage, { destinations: ['n8n'] });
+    try {
+      for (const entry of seeded) {
+        const event = paymentEvent({ provider: entry.provider, kind: entry.kind });
+        const record = await store.deadLetters.add({
+          idempotencyKey: `${entry.provider}:${event.id}`, provider: entry.provider, kind: entry.kind, event,
+          origin: { destination: 'n8n' }, error: { message: entry.error }, failedAt: entry.failedAt,
+        });
+        if (entry.status !== 'open') await store.deadLetters.setStatus(record.id, entry.status);
+      }
+      statuses = Object.fromEntries((await store.deadLetters.list()).map((record) => [record.id, record.status]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    { filters: [], matches: (_entry: Seeded) => true },
+    { filters: ['--provider', 'stripe'], matches: (entry: Seeded) => entry.provider === 'stripe' },
+    { filters: ['--provider', 'stripe', '--kind', 'payment.failed'], matches: (entry: Seeded) => entry.provider === 'stripe' && entry.kind === 'payment.failed' },
+    { filters: ['--error', 'REFUSED'], matches: (entry: Seeded) => entry.error === 'connection refused' },
+    {
+      filters: ['--from', '2026-06-02T00:00:00.000Z', '--to', '2026-06-02T23:59:59.999Z', '--kind', 'payment.failed'],
+      matches: (entry: Seeded) => entry.failedAt.startsWith('2026-06-02') && entry.kind === 'payment.failed',
+    },
+  ])('$filters: counts the open records that match and replays none', async ({ filters, matches }) => {
+    const expected = seeded.filter((entry) => entry.status === 'open' && matches(entry)).length;
+    expect(await cli(['dead-letters', 'replay', '--all', '--dry-run', ...filters, '--config', file])).toEqual({
+      code: 0, out: `${expected} open dead letter(s) match`, err: '',
+    });
+    const store = await openStorage(storage, { destinations: ['n8n'] });
+    try {
+      expect(Object.fromEntries((await store.deadLetters.list()).map((record) => [record.id, record.status]))).toEqual(statuses);
+      expect(await store.backlog()).toBe(0);
+    } finally {
+      await store.close();
+    }
   });
 });
