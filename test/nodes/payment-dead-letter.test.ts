@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { PaymentDeadLetter } from '../../nodes/PaymentDeadLetter/PaymentDeadLetter.node';
 import { PaymentIdempotency } from '../../nodes/PaymentIdempotency/PaymentIdempotency.node';
-import { MemoryDeadLetterStore, type DeadLetterRecord } from '../../core/deadletter';
+import type { DeadLetterRecord } from '../../core/deadletter';
 import type { PaymentEvent } from '../../core/event';
 import errorTriggerItem from '../fixtures/n8n/error-trigger-execution.1.123.81.json';
 import publicApiExecution from '../fixtures/n8n/public-api-execution.1.123.81.json';
 import { paymentEvent } from '../unit/risk/events';
 import { startReceiver } from '../unit/deadletter/receiver';
-import { startAdminServer } from '../unit/deadletter/admin-server';
 import { startRedirectServer } from '../support/redirect-server';
 import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
+import type { Runtime } from '../../runtime/src/runtime';
+import {
+  ADMIN_TOKEN,
+  postWebhook,
+  startDestination,
+  startRuntime,
+  stripeEventBody,
+  stripeSigned,
+  tempDir,
+  waitFor,
+  type Destination,
+} from '../runtime/support/harness';
 
 const deadLetter = new PaymentDeadLetter();
 const idempotency = new PaymentIdempotency();
@@ -237,28 +249,92 @@ describe('Payment Dead Letter node against a real Redis', () => {
       await receiver.close();
     }
   });
+});
 
-  it('works against the connector runtime through its admin API', async () => {
-    const destination = await startReceiver();
-    const backing = new MemoryDeadLetterStore();
-    const admin = await startAdminServer({ store: backing, token: 'node-test-token', destinationUrl: destination.url('/webhook/payments') });
-    try {
-      const credentials = { paymentWebhooksRuntimeApi: { baseUrl: admin.baseUrl, token: 'node-test-token' } };
-      const onRuntime = (operation: string, items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}) =>
-        runNode(keyPrefix, operation, items, { storage: 'runtime', ...parameters }, credentials);
-      const event = paymentEvent();
-      const [added] = await onRuntime('add', [errorTriggerWithExecution(event)]);
-      expect((await backing.get(String(added.json.id)))!.origin.node).toBe('Create shipment');
-      expect((await onRuntime('list', [{ json: {} }], { filters: { status: ['open'] } })).map((item) => item.json.id)).toEqual([added.json.id]);
-      const [replayed] = await onRuntime('replay', [{ json: { id: added.json.id } }]);
-      expect(replayed.json).toMatchObject({ ok: true, record: { status: 'replayed' } });
-      expect(destination.received.map((r) => r.headers['webhook-id'])).toEqual([event.idempotencyKey]);
-      await expect(
-        runNode(keyPrefix, 'list', [{ json: {} }], { storage: 'runtime' }, { paymentWebhooksRuntimeApi: { baseUrl: admin.baseUrl, token: 'wrong' } }),
-      ).rejects.toThrow('HTTP 401');
-    } finally {
-      await admin.close();
-      await destination.close();
+/**
+ * The node's Connector Runtime storage against a real runtime (SQLite file, in this process):
+ * its destination refuses, so the runtime dead-letters the events itself, and the node lists,
+ * shows, replays and adds them through the runtime's own admin API.
+ */
+describe('Payment Dead Letter node against a running connector runtime', () => {
+  const dir = tempDir();
+  let destination: Destination;
+  let runtime: Runtime;
+  let baseUrl: string;
+  /** The idempotency keys of the events the runtime dead-lettered. */
+  let keys: string[];
+  let accepting = false;
+
+  const onRuntime = (operation: string, items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}, token = ADMIN_TOKEN) =>
+    // The Redis credential the helper always passes is not read with the runtime storage.
+    runNode('unused:', operation, items, { storage: 'runtime', ...parameters }, { paymentWebhooksRuntimeApi: { baseUrl, token } });
+  const withStatus = async (status: string) => (await onRuntime('list', [{ json: {} }], { filters: { status: [status] } })).map(record);
+  const keysOf = (records: DeadLetterRecord[]) => records.map((entry) => entry.idempotencyKey).sort();
+  /** Replays reach the destination through the runtime's queue: wait until it is empty before counting. */
+  const drained = () => waitFor(async () => (await runtime['storage']!.backlog()) === 0, "the runtime's queue to empty");
+
+  beforeAll(async () => {
+    destination = await startDestination(() => (accepting ? 200 : 503));
+    ({ runtime, url: baseUrl } = await startRuntime({ storage: `sqlite:${join(dir.path, 'runtime.db')}`, destinationUrl: destination.url, retry: { maxAttempts: 2 } }));
+    const bodies = [stripeEventBody(), stripeEventBody(), stripeEventBody()];
+    for (const body of bodies) expect((await postWebhook(baseUrl, 'stripe', body, stripeSigned(body))).status).toBe(200);
+    keys = bodies.map((body) => `stripe:${JSON.parse(body).id}`).sort();
+    await waitFor(async () => (await withStatus('open')).length === keys.length, 'the runtime to dead-letter every event');
+  }, 30_000);
+  afterAll(async () => {
+    await runtime.close();
+    await destination.close();
+    dir.remove();
+  });
+
+  it('lists and shows the dead letters the runtime wrote, and is refused with a wrong token', async () => {
+    const open = await withStatus('open');
+    expect(keysOf(open)).toEqual(keys);
+    for (const entry of open) {
+      expect(entry).toMatchObject({ provider: 'stripe', kind: 'payment.succeeded', attempts: 2, origin: { destination: 'n8n' }, error: { httpStatus: 503 } });
+      const [shown] = await onRuntime('get', [{ json: { id: entry.id } }]);
+      expect(shown.json).toEqual(entry);
     }
+    await expect(onRuntime('get', [{ json: { id: 'nope' } }])).rejects.toThrow('No dead letter with ID "nope"');
+    await expect(onRuntime('list', [{ json: {} }], {}, 'not-the-admin-token')).rejects.toThrow('HTTP 401');
+  });
+
+  it('replays one to the destination that refused it, delivered once it accepts', async () => {
+    accepting = true;
+    const [first] = await withStatus('open');
+    const [outcome] = await onRuntime('replay', [{ json: { id: first.id } }]);
+    expect(outcome.json).toMatchObject({ id: first.id, ok: true, url: 'runtime destination n8n', record: { status: 'replayed' } });
+    await drained();
+    expect([...destination.accepted()]).toEqual([[first.idempotencyKey, 1]]);
+    await expect(onRuntime('replay', [{ json: { id: first.id } }])).rejects.toThrow(`The replay did not go through: dead letter ${first.id} is replayed, not open`);
+  });
+
+  it('counts the rest with a dry run that replays nothing, then replays them, each delivered once', async () => {
+    const rest = keysOf(await withStatus('open'));
+    expect(rest).toHaveLength(keys.length - 1);
+    const matching = { replayWhich: 'matching', filters: { provider: 'stripe' } };
+
+    const [count] = await onRuntime('replay', [{ json: {} }], { ...matching, dryRun: true });
+    expect(count.json).toEqual({ matched: rest.length, dryRun: true, replayed: 0, failed: 0, outcomes: [] });
+    await drained();
+    expect(keysOf(await withStatus('open'))).toEqual(rest);
+    expect(destination.accepted().size).toBe(1);
+
+    const [done] = await onRuntime('replay', [{ json: {} }], { ...matching, dryRun: false });
+    expect(done.json).toMatchObject({ matched: rest.length, dryRun: false, replayed: rest.length, failed: 0 });
+    await drained();
+    expect(Object.fromEntries(destination.accepted())).toEqual(Object.fromEntries(keys.map((key) => [key, 1])));
+    expect(keysOf(await withStatus('replayed'))).toEqual(keys);
+    expect(await withStatus('open')).toEqual([]);
+  });
+
+  it("adds a failed n8n execution to the runtime's store, which cannot replay it to a destination of its own", async () => {
+    const event = paymentEvent();
+    const [added] = await onRuntime('add', [errorTriggerWithExecution(event)]);
+    expect(record(added)).toMatchObject({ idempotencyKey: event.idempotencyKey, status: 'open', origin: { workflowId: 'PayFulfil0000001', node: 'Create shipment' } });
+    expect((await withStatus('open')).map((entry) => entry.id)).toEqual([added.json.id]);
+    await expect(onRuntime('replay', [{ json: { id: added.json.id } }])).rejects.toThrow(
+      `The replay did not go through: dead letter ${added.json.id} came from destination "(none)", which is not configured`,
+    );
   });
 });
