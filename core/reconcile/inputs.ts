@@ -38,7 +38,14 @@ export function parseDate(value: unknown, what: string): number | undefined {
   throw new ReconcileInputError(`${what} "${String(value)}" is not a date (use ISO 8601, e.g. 2026-03-31)`);
 }
 
-function money(value: unknown, currency: string | undefined, format: AmountFormat, what: string): MoneyAmount {
+/** How to read an amount: its currency, the records' amount format, and what it is (for errors). */
+interface AmountReading {
+  currency: string | undefined;
+  format: AmountFormat;
+  what: string;
+}
+
+function money(value: unknown, { currency, format, what }: AmountReading): MoneyAmount {
   if (!currency) throw new ReconcileInputError(`${what} has no currency`);
   try {
     if (format === 'decimal') return parseDecimal(String(value), currency);
@@ -88,7 +95,7 @@ export function paymentFromEvent(event: PaymentEvent): Payment {
 export function paymentFromRecord(record: Fields, format: AmountFormat, position: number): Payment {
   const id = text(record, 'id', 'paymentId', 'payment_id', 'transactionId', 'transaction_id');
   if (!id) throw new ReconcileInputError(`payment ${position + 1} has no id (needed to recognise duplicates)`);
-  const amount = money(field(record, 'amount'), text(record, 'currency'), format, `payment ${id}`);
+  const amount = money(field(record, 'amount'), { currency: text(record, 'currency'), format, what: `payment ${id}` });
   const reference = text(record, 'reference', 'description', 'memo');
   const customerId = text(record, 'customerId', 'customer_id', 'customer');
   const invoiceId = text(record, 'invoiceId', 'invoice_id', 'invoice');
@@ -120,9 +127,9 @@ export function invoiceFromRecord(value: unknown, format: AmountFormat, position
   const number = text(record, 'number', 'invoiceNumber', 'invoice_number');
   const customerId = text(record, 'customerId', 'customer_id', 'customer');
   const dueDate = parseDate(field(record, 'dueDate', 'due_date'), `invoice ${id} due date`);
-  const amountDue = money(field(record, 'amountDue', 'amount_due', 'total', 'amount'), currency, format, `invoice ${id} amount due`);
+  const amountDue = money(field(record, 'amountDue', 'amount_due', 'total', 'amount'), { currency, format, what: `invoice ${id} amount due` });
   const paidValue = field(record, 'amountPaid', 'amount_paid');
-  const amountPaid = paidValue === undefined ? { minor: 0, currency: amountDue.currency } : money(paidValue, currency, format, `invoice ${id} amount paid`);
+  const amountPaid = paidValue === undefined ? { minor: 0, currency: amountDue.currency } : money(paidValue, { currency, format, what: `invoice ${id} amount paid` });
   return {
     id,
     ...(number !== undefined && { number }),

@@ -84,20 +84,27 @@ export function toleranceFor(remaining: MoneyAmount, options: ReconcileOptions):
   return Math.max(options.toleranceMinor, bps);
 }
 
+/** What an identifying rung looked for: its tier, the payment, and how the reason words the finding. */
+interface Finding {
+  tier: Tier;
+  payment: Payment;
+  how: string;
+}
+
 /** An identifying rung (key or reference) that found candidates: match, mismatch or ambiguity. */
-function identified(tier: Tier, scored: Scored[], payment: Payment, how: string): Match | undefined {
+function identified(scored: Scored[], finding: Finding): Match | undefined {
   if (scored.length === 0) return undefined;
-  return named(tier, best(scored), payment, how);
+  return named(best(scored), finding);
 }
 
 /** identified() for candidates scored by currency and customer; a single one needs no scores. */
-function identifiedStates(tier: Tier, states: readonly InvoiceState[], payment: Payment, how: string): Match | undefined {
-  if (states.length === 1) return named(tier, [states[0]], payment, how);
-  return identified(tier, states.map((state) => identityScore(state, payment)), payment, how);
+function identifiedStates(states: readonly InvoiceState[], finding: Finding): Match | undefined {
+  if (states.length === 1) return named([states[0]], finding);
+  return identified(states.map((state) => identityScore(state, finding.payment)), finding);
 }
 
 /** The best candidates of an identifying rung as a match, a currency mismatch or an ambiguity. */
-function named(tier: Tier, top: InvoiceState[], payment: Payment, how: string): Match {
+function named(top: InvoiceState[], { tier, payment, how }: Finding): Match {
   if (top.length > 1) {
     return { kind: 'ambiguous', tier, candidates: top, reason: `${how} fits ${top.length} invoices equally: ${labels(top)}` };
   }
@@ -119,29 +126,41 @@ const identityScore = (state: InvoiceState, payment: Payment): Scored => ({
 });
 
 /** A key the payment carries (the gateway's invoice id, or a metadata value), looked up exactly. */
-function keyMatch(index: InvoiceIndex, payment: Payment, key: string, metadataKey?: string): Match | undefined {
+interface CarriedKey {
+  key: string;
+  /** The metadata entry the key was read from; absent for the gateway's invoice id. */
+  metadataKey?: string;
+}
+
+function keyMatch(index: InvoiceIndex, payment: Payment, { key, metadataKey }: CarriedKey): Match | undefined {
   const found = index.withKey(key);
   if (found.length === 0) return undefined;
   const how = metadataKey === undefined ? 'the invoice id in the event' : `metadata "${metadataKey}"`;
-  return identifiedStates('provider_key', found, payment, `${how} (${key})`);
+  return identifiedStates(found, { tier: 'provider_key', payment, how: `${how} (${key})` });
 }
 
 function providerKey({ index, options }: LadderContext, payment: Payment): Match | undefined {
   if (payment.invoiceId) {
-    const match = keyMatch(index, payment, payment.invoiceId);
+    const match = keyMatch(index, payment, { key: payment.invoiceId });
     if (match) return match;
   }
   if (!payment.metadata) return undefined;
   for (const key of options.metadataKeys) {
     const value = payment.metadata[key];
     if (!value) continue;
-    const match = keyMatch(index, payment, value, key);
+    const match = keyMatch(index, payment, { key: value, metadataKey: key });
     if (match) return match;
   }
   return undefined;
 }
 
-function referenceExact({ index, prefixes }: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
+/** The payment's reference as written (trimmed) and as normalizeReference gives it. */
+interface Reference {
+  text: string;
+  normalized: string;
+}
+
+function referenceExact({ index, prefixes }: LadderContext, payment: Payment, { text: reference, normalized }: Reference): Match | undefined {
   const parts = splitReferenceList(reference);
   if (parts.length > 1) {
     const found = parts.map((part) => best(index.withReference(normalizeReference(part, prefixes)).map((s) => identityScore(s, payment))));
@@ -154,10 +173,10 @@ function referenceExact({ index, prefixes }: LadderContext, payment: Payment, re
   const byNumber = index.withReference(normalized);
   const byKey = index.withKey(reference);
   const candidates = byKey.length === 0 ? byNumber : byNumber.length === 0 ? byKey : [...byNumber, ...byKey];
-  return identifiedStates('reference_exact', candidates, payment, `the reference "${reference}"`);
+  return identifiedStates(candidates, { tier: 'reference_exact', payment, how: `the reference "${reference}"` });
 }
 
-function referenceContains({ index, options }: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
+function referenceContains({ index, options }: LadderContext, payment: Payment, { text: reference, normalized }: Reference): Match | undefined {
   const found = index.withReferenceInside(normalized);
   if (found.size === 0) return undefined;
   const scored = [...found].map((state) => identityScore(state, payment));
@@ -168,7 +187,7 @@ function referenceContains({ index, options }: LadderContext, payment: Payment, 
     const invoices = top.sort(byDueDate);
     return { kind: 'invoices', tier: 'reference_contains', invoices, reason: `the reference contains invoices ${labels(invoices)}, which add up to the payment` };
   }
-  return identified('reference_contains', scored, payment, `the reference "${reference}" contains the number of`);
+  return identified(scored, { tier: 'reference_contains', payment, how: `the reference "${reference}" contains the number of` });
 }
 
 /** The invoices a fuzzy comparison may look at: the customer's, or those due the exact amount. */
@@ -179,7 +198,7 @@ function fuzzyBlock({ index, options }: LadderContext, payment: Payment): Invoic
   return block.slice(0, options.maxScanCandidates);
 }
 
-function referenceFuzzy(context: LadderContext, payment: Payment, reference: string, normalized: string): Match | undefined {
+function referenceFuzzy(context: LadderContext, payment: Payment, { text: reference, normalized }: Reference): Match | undefined {
   const { index, options } = context;
   if (normalized.length < options.minContainsLength) return undefined;
   const scored: Scored[] = [];
@@ -191,7 +210,8 @@ function referenceFuzzy(context: LadderContext, payment: Payment, reference: str
       if (distance <= limit) scored.push({ state, score: [currencyScore(state, payment), distance, customerScore(state, payment)] });
     }
   }
-  return identified('reference_fuzzy', scored, payment, `the reference "${reference}" is within ${Math.round(options.maxEditRatio * 100)}% edits of the number of`);
+  const how = `the reference "${reference}" is within ${Math.round(options.maxEditRatio * 100)}% edits of the number of`;
+  return identified(scored, { tier: 'reference_fuzzy', payment, how });
 }
 
 function amountCustomerDate({ index, options }: LadderContext, payment: Payment): Match | undefined {
@@ -285,10 +305,10 @@ function customerSingleOpen(context: LadderContext, payment: Payment): Match | u
 
 /** The reference rungs, given the reference trimmed and normalized once for all three. */
 function byReference(context: LadderContext, payment: Payment, reference: string): Match | undefined {
-  const normalized = normalizeReference(reference, context.prefixes);
-  return referenceExact(context, payment, reference, normalized)
-    ?? referenceContains(context, payment, reference, normalized)
-    ?? referenceFuzzy(context, payment, reference, normalized);
+  const trimmed: Reference = { text: reference, normalized: normalizeReference(reference, context.prefixes) };
+  return referenceExact(context, payment, trimmed)
+    ?? referenceContains(context, payment, trimmed)
+    ?? referenceFuzzy(context, payment, trimmed);
 }
 
 /** Runs the ladder for one payment: the first rung that finds candidates decides. */

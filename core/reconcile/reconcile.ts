@@ -20,8 +20,15 @@ const summary = (state: InvoiceState): CandidateSummary => ({
   remaining: state.remaining,
 });
 
+/** Why a payment applies nothing: its outcome, the reason, and for a duplicate where it was seen. */
+interface Unapplied {
+  outcome: 'unmatched' | 'duplicate';
+  reason: string;
+  duplicateOf?: ReconcileResult['duplicateOf'];
+}
+
 /** A result that applies nothing (a literal, not spreads: it is built for every such payment). */
-function unapplied(payment: Payment, outcome: 'unmatched' | 'duplicate', reason: string, duplicateOf?: ReconcileResult['duplicateOf']): ReconcileResult {
+function unapplied(payment: Payment, { outcome, reason, duplicateOf }: Unapplied): ReconcileResult {
   const { id: paymentId, amount } = payment;
   return duplicateOf === undefined
     ? { paymentId, payment: amount, allocations: [], unapplied: amount, outcome, reason }
@@ -44,11 +51,11 @@ export class Reconciler {
   reconcile(payment: Payment): ReconcileResult {
     const duplicateOf = this.seenEarlier.has(payment.id) ? 'earlier run' : this.seenInBatch.has(payment.id) ? 'this batch' : undefined;
     if (duplicateOf) {
-      return unapplied(payment, 'duplicate', `payment ${payment.id} was already processed in ${duplicateOf}`, duplicateOf);
+      return unapplied(payment, { outcome: 'duplicate', reason: `payment ${payment.id} was already processed in ${duplicateOf}`, duplicateOf });
     }
     this.seenInBatch.add(payment.id);
     if (payment.amount.minor <= 0) {
-      return unapplied(payment, 'unmatched', 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)');
+      return unapplied(payment, { outcome: 'unmatched', reason: 'only payments of more than zero are matched (a refund or reversal is not a payment of an invoice)' });
     }
 
     const match = findMatch(this.context, payment);
@@ -62,7 +69,7 @@ export class Reconciler {
           outcome: match.kind, tier: match.tier, reason: match.reason, candidates: match.candidates.map(summary),
         };
       case 'none':
-        return unapplied(payment, 'unmatched', match.reason);
+        return unapplied(payment, { outcome: 'unmatched', reason: match.reason });
     }
   }
 }

@@ -88,7 +88,7 @@ export function decideRecovery(input: RecoveryInput, overrides: Partial<Recovery
 
   if (input.timeZone) {
     const { startHour, endHour } = policy.localRetryWindow;
-    const local = intoLocalWindow(at, input.timeZone, startHour, endHour);
+    const local = intoLocalWindow(at, input.timeZone, { startHour, endHour });
     if (local !== at) {
       at = local;
       rules.push({ rule: 'policy.local_retry_window', detail: `moved to ${startHour}:00 in ${input.timeZone}` });

@@ -38,8 +38,17 @@ function offsetAt(ms: number, timeZone: string): number {
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
+/** A local wall-clock hour on a calendar day (month 1-12). */
+type WallHour = Pick<WallTime, 'year' | 'month' | 'day' | 'hour'>;
+
+/** Local hours [startHour, endHour) in which a retry may happen. */
+export interface LocalWindow {
+  startHour: number;
+  endHour: number;
+}
+
 /** The instant a local wall-clock time happens (the later reading across a DST change). */
-function fromWallTime(year: number, month: number, day: number, hour: number, timeZone: string): number {
+function fromWallTime({ year, month, day, hour }: WallHour, timeZone: string): number {
   const guess = Date.UTC(year, month - 1, day, hour);
   const first = guess - offsetAt(guess, timeZone);
   return guess - offsetAt(first, timeZone);
@@ -58,10 +67,10 @@ export function isValidTimeZone(timeZone: string): boolean {
  * The instant itself when its local hour is within [startHour, endHour), otherwise the next
  * local startHour:00.
  */
-export function intoLocalWindow(ms: number, timeZone: string, startHour: number, endHour: number): number {
+export function intoLocalWindow(ms: number, timeZone: string, { startHour, endHour }: LocalWindow): number {
   const wall = wallTime(ms, timeZone);
   if (wall.hour >= startHour && wall.hour < endHour) return ms;
   const nextDay = wall.hour >= endHour ? 1 : 0;
   const date = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + nextDay));
-  return fromWallTime(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), startHour, timeZone);
+  return fromWallTime({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: startHour }, timeZone);
 }

@@ -31,7 +31,10 @@ function entitiesOf(event: PaymentEvent): Entity[] {
   return candidates.filter(([, , value]) => value).map(([id, label, value]) => ({ id, label, value: value! }));
 }
 
-function measure(id: string, label: string, value: number, rule: Rule): RiskSignal {
+/** What a signal measured: its id, its label and the value compared with the rule's limit. */
+type Measured = Pick<RiskSignal, 'id' | 'label' | 'value'>;
+
+function measure({ id, label, value }: Measured, rule: Rule): RiskSignal {
   const fired = value >= rule.limit;
   return { id, label, value, limit: rule.limit, weight: rule.weight, fired, points: fired ? rule.weight : 0 };
 }
@@ -53,7 +56,7 @@ export async function scoreEvent(event: PaymentEvent, options: ScoreOptions): Pr
   const highValue = event.amount && thresholdFor(amounts.highValue, event.amount.currency);
   if (event.amount && highValue !== undefined) {
     // Reported for the record; it picks the lane, it adds no risk points.
-    signals.push(measure('amount.high', 'Amount at or above the high-value threshold', event.amount.minor, { limit: highValue, weight: 0 }));
+    signals.push(measure({ id: 'amount.high', label: 'Amount at or above the high-value threshold', value: event.amount.minor }, { limit: highValue, weight: 0 }));
   }
   // Independent windows, asked together: a shared store answers both in one round trip.
   const [velocity, spike] = await Promise.all([
@@ -62,7 +65,7 @@ export async function scoreEvent(event: PaymentEvent, options: ScoreOptions): Pr
   ]);
   signals.push(...velocity);
   if (event.risk?.providerScore !== undefined) {
-    signals.push(measure('provider.score', "The gateway's own risk score", event.risk.providerScore, rules.providerScore));
+    signals.push(measure({ id: 'provider.score', label: "The gateway's own risk score", value: event.risk.providerScore }, rules.providerScore));
   }
   signals.push(...spike);
 
@@ -112,16 +115,16 @@ async function velocitySignals(event: PaymentEvent, options: ScoreOptions): Prom
     const attempts = counts[next++];
     const declines = counts[next++];
     const smalls = counts[next++];
-    signals.push(measure(`attempts.${id}`, `Payment attempts from ${label} in ${span}`, attempts, rules.attempts));
-    signals.push(measure(`declines.${id}`, `Declined attempts from ${label} in ${span}`, declines, rules.declines));
+    signals.push(measure({ id: `attempts.${id}`, label: `Payment attempts from ${label} in ${span}`, value: attempts }, rules.attempts));
+    signals.push(measure({ id: `declines.${id}`, label: `Declined attempts from ${label} in ${span}`, value: declines }, rules.declines));
     if (attempts >= rules.declineRatio.minAttempts) {
-      signals.push(measure(`declineRatio.${id}`, `Share of declined attempts from ${label} in ${span}`, ratio(declines, attempts), rules.declineRatio));
+      signals.push(measure({ id: `declineRatio.${id}`, label: `Share of declined attempts from ${label} in ${span}`, value: ratio(declines, attempts) }, rules.declineRatio));
     }
     if (smallLimit !== undefined && attempts >= rules.smallShare.minAttempts) {
-      signals.push(measure(`smallShare.${id}`, `Share of small amounts from ${label} in ${span}`, ratio(smalls, attempts), rules.smallShare));
+      signals.push(measure({ id: `smallShare.${id}`, label: `Share of small amounts from ${label} in ${span}`, value: ratio(smalls, attempts) }, rules.smallShare));
     }
     if (id === 'ip' || id === 'customer') {
-      signals.push(measure(`distinctCards.${id}`, `Different cards used by ${label} in ${span}`, counts[next++], rules.distinctCards));
+      signals.push(measure({ id: `distinctCards.${id}`, label: `Different cards used by ${label} in ${span}`, value: counts[next++] }, rules.distinctCards));
     }
   }
   return signals;
