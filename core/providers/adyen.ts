@@ -102,7 +102,7 @@ function verifyItems(items: JsonObject[], secrets: readonly string[]): VerifyRes
     const value = pickString(item, 'additionalData', 'hmacSignature');
     const source = `item ${index + 1}'s additionalData.hmacSignature`;
     if (value === undefined) return refuse('missing_signature', `${source} is absent (enable HMAC signing for this webhook in the Customer Area)`);
-    const signature = decodeDigest(value, 'base64', 'sha256', source);
+    const signature = decodeDigest(value, { encoding: 'base64', algorithm: 'sha256', source });
     if (!Buffer.isBuffer(signature)) return signature;
     // Every item must verify: a forged item must not ride along with a genuine one.
     const matched = matchAny(secrets, [signature], (secret) => itemHmac(keyBytes(secret), item));
@@ -119,7 +119,7 @@ async function verify(request: WebhookRequest, config: SourceConfig): Promise<Ve
   }
   const headerValue = header(request.headers, HEADER);
   if (headerValue !== undefined) {
-    const signature = decodeDigest(headerValue, 'base64', 'sha256', 'the HmacSignature header');
+    const signature = decodeDigest(headerValue, { encoding: 'base64', algorithm: 'sha256', source: 'the HmacSignature header' });
     if (!Buffer.isBuffer(signature)) return signature;
     return matchAny(secrets, [signature], (secret) => hmac('sha256', keyBytes(secret), request.rawBody));
   }

@@ -67,7 +67,7 @@ async function verify(request: WebhookRequest, config: SourceConfig): Promise<Ve
   if (ours.length === 0) {
     return refuse('unknown_key', 'no bt_signature pair is for the configured publicKey (another key pair signed it)');
   }
-  const signatures = decodeDigests(ours, 'hex', 'sha1', 'the bt_signature value');
+  const signatures = decodeDigests(ours, { encoding: 'hex', algorithm: 'sha1', source: 'the bt_signature value' });
   if (!Array.isArray(signatures)) return signatures;
   // The SDKs accept the payload with and without a trailing newline (some senders strip it).
   const attempts = [payload, `${payload}\n`].map((signed) =>

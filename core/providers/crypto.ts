@@ -91,16 +91,19 @@ export function checkTimestamp(timestampSeconds: number, now: Date, toleranceSec
 /** Length of each algorithm's digest, so a truncated signature is named as such. */
 export const DIGEST_BYTES: Readonly<Record<HmacAlgorithm, number>> = { sha1: 20, sha256: 32, sha512: 64 };
 
+/** How a received signature is read: its encoding, the HMAC it must be, and where it came from (for diagnoses). */
+export interface DigestReading {
+  encoding: SignatureEncoding;
+  algorithm: HmacAlgorithm;
+  /** Names the signature in a refusal, e.g. `the HmacSignature header`. */
+  source: string;
+}
+
 /**
  * Decodes one received signature and checks it has the digest's length: a signature in the
  * wrong encoding or cut short is malformed, which diagnoses better than a plain mismatch.
  */
-export function decodeDigest(
-  value: string,
-  encoding: SignatureEncoding,
-  algorithm: HmacAlgorithm,
-  source: string,
-): Buffer | Refusal {
+export function decodeDigest(value: string, { encoding, algorithm, source }: DigestReading): Buffer | Refusal {
   const decoded = decodeSignature(value, encoding);
   if (decoded === null) return refuse('malformed_signature', `${source} is not ${encoding}`);
   if (decoded.length !== DIGEST_BYTES[algorithm]) {
@@ -151,7 +154,7 @@ export function verifyHeaderHmac({ scheme, headers, signedBytes, secrets }: Head
     }
     value = value.slice(scheme.prefix.length);
   }
-  const signature = decodeDigest(value, scheme.encoding, scheme.algorithm, `the ${found.name} header`);
+  const signature = decodeDigest(value, { encoding: scheme.encoding, algorithm: scheme.algorithm, source: `the ${found.name} header` });
   if (!Buffer.isBuffer(signature)) return signature;
   return matchAny(secrets, [signature], (secret) => hmac(scheme.algorithm, secret, signedBytes));
 }
@@ -202,29 +205,26 @@ export function keyValueList(value: string, separator: string): Array<{ key: str
  * Decodes every signature a header carries; those that do not decode to a digest are dropped.
  * When none is left, the refusal of the first one says why (wrong encoding, truncated).
  */
-export function decodeDigests(
-  values: readonly string[],
-  encoding: SignatureEncoding,
-  algorithm: HmacAlgorithm,
-  source: string,
-): Buffer[] | Refusal {
-  const decoded = values.map((value) => decodeDigest(value, encoding, algorithm, source));
+export function decodeDigests(values: readonly string[], reading: DigestReading): Buffer[] | Refusal {
+  const decoded = values.map((value) => decodeDigest(value, reading));
   const digests = decoded.filter((entry): entry is Buffer => Buffer.isBuffer(entry));
   if (digests.length > 0) return digests;
-  return decoded.find((entry): entry is Refusal => !Buffer.isBuffer(entry)) ?? refuse('missing_signature', `${source} carries no signature`);
+  return decoded.find((entry): entry is Refusal => !Buffer.isBuffer(entry)) ?? refuse('missing_signature', `${reading.source} carries no signature`);
+}
+
+/** The signatures a timed request carries, how to compute one for a secret, and when it was signed. */
+export interface TimedSignatures {
+  signatures: readonly Buffer[];
+  compute: (secret: string) => Buffer;
+  timestampSeconds: number;
+  now: Date;
 }
 
 /**
  * Tries every secret against every signature, then checks the timestamp: checked in that
  * order, a stale timestamp is only reported for an otherwise genuine request.
  */
-export function matchThenCheckTime(
-  config: SourceConfig,
-  signatures: readonly Buffer[],
-  compute: (secret: string) => Buffer,
-  timestampSeconds: number,
-  now: Date,
-): VerifyResult {
+export function matchThenCheckTime(config: SourceConfig, { signatures, compute, timestampSeconds, now }: TimedSignatures): VerifyResult {
   const matched = matchAny(config.secrets, signatures, compute);
   if (!matched.ok) return matched;
   const fresh = checkTimestamp(timestampSeconds, now, toleranceSeconds(config));
@@ -247,12 +247,15 @@ export interface TimedHeaderScheme {
   signedParts(timestamp: string, rawBody: Buffer): ReadonlyArray<string | Buffer>;
 }
 
-export function verifyTimedHeader(
-  request: WebhookRequest,
-  config: SourceConfig,
-  now: Date,
-  scheme: TimedHeaderScheme,
-): VerifyResult {
+export interface TimedHeaderCheck {
+  scheme: TimedHeaderScheme;
+  request: WebhookRequest;
+  config: SourceConfig;
+  now: Date;
+}
+
+/** Verifies a timed `key=value` signature header (Stripe, Paddle) against every configured secret. */
+export function verifyTimedHeader({ scheme, request, config, now }: TimedHeaderCheck): VerifyResult {
   const value = header(request.headers, scheme.header);
   if (value === undefined || value.trim() === '') return refuse('missing_signature', `the ${scheme.header} header is absent`);
   const pairs = keyValueList(value, scheme.separator);
@@ -262,14 +265,30 @@ export function verifyTimedHeader(
   }
   const values = pairs.filter((pair) => pair.key === scheme.signatureKey).map((pair) => pair.value);
   if (values.length === 0) return refuse('malformed_signature', `the ${scheme.header} header has no ${scheme.signatureKey}= signature`);
-  const signatures = decodeDigests(values, scheme.encoding, scheme.algorithm, `the ${scheme.header} ${scheme.signatureKey} element`);
+  const signatures = decodeDigests(values, {
+    encoding: scheme.encoding,
+    algorithm: scheme.algorithm,
+    source: `the ${scheme.header} ${scheme.signatureKey} element`,
+  });
   if (!Array.isArray(signatures)) return signatures;
   const signed = scheme.signedParts(timestamps[0], request.rawBody);
-  return matchThenCheckTime(config, signatures, (secret) => hmac(scheme.algorithm, secret, signed), Number(timestamps[0]), now);
+  return matchThenCheckTime(config, {
+    signatures,
+    compute: (secret) => hmac(scheme.algorithm, secret, signed),
+    timestampSeconds: Number(timestamps[0]),
+    now,
+  });
+}
+
+/** What a test event is signed with: the secret, the body and the instant it is signed at. */
+export interface TimedSigning {
+  secret: string;
+  body: Buffer;
+  now: Date;
 }
 
 /** The header value the gateway would send for these bytes, signed at `now`. */
-export function timedHeaderValue(scheme: TimedHeaderScheme, secret: string, body: Buffer, now: Date): string {
+export function timedHeaderValue(scheme: TimedHeaderScheme, { secret, body, now }: TimedSigning): string {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const signature = hmac(scheme.algorithm, secret, scheme.signedParts(timestamp, body)).toString(scheme.encoding);
   return `${scheme.timestampKey}=${timestamp}${scheme.separator}${scheme.signatureKey}=${signature}`;

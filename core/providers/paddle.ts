@@ -53,7 +53,7 @@ const SCHEME: TimedHeaderScheme = {
  * genuine deliveries, and the idempotency key already stops a replay inside the window.
  */
 async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
-  return verifyTimedHeader(request, config, context.now, SCHEME);
+  return verifyTimedHeader({ scheme: SCHEME, request, config, now: context.now });
 }
 
 function kindOf(type: string, data: JsonObject): EventKind {
@@ -116,7 +116,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets, 'paddle'), body, now);
+  const signature = timedHeaderValue(SCHEME, { secret: signingSecret(config.secrets, 'paddle'), body, now });
   return { body, headers: { 'content-type': 'application/json', 'paddle-signature': signature } };
 }
 

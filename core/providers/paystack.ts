@@ -70,8 +70,15 @@ function kindOf(event: string, data: unknown): EventKind {
   return kindFrom(KINDS, event);
 }
 
+/** Which event the fields are read for: its Paystack type, its kind and when it was received. */
+interface FieldsFor {
+  type: string;
+  kind: EventKind;
+  receivedAt: Date;
+}
+
 /** The event's fields from a transaction-like `data` object; shared by webhook and confirm. */
-function eventFields(event: string, kind: EventKind, data: unknown, receivedAt: Date) {
+function eventFields(data: unknown, { type: event, kind, receivedAt }: FieldsFor) {
   const customer = pick(data, 'customer');
   const transaction = pick(data, 'transaction');
   return {
@@ -134,7 +141,7 @@ export const paystack: Provider = {
             provider: 'paystack',
             type: event,
             kind,
-            ...eventFields(event, kind, data, receivedAt),
+            ...eventFields(data, { type: event, kind, receivedAt }),
             verification: 'signature' as const,
             raw: body,
           }),
@@ -167,7 +174,7 @@ export const paystack: Provider = {
         provider: 'paystack',
         type: event.type,
         kind,
-        ...eventFields(event.type, kind, transaction, new Date(event.receivedAt)),
+        ...eventFields(transaction, { type: event.type, kind, receivedAt: new Date(event.receivedAt) }),
         verification: 'confirmed' as const,
         raw: { webhook: event.raw, transaction: fetched.value },
       }),

@@ -31,9 +31,9 @@ export async function receiveWebhook(options: ReceiveOptions): Promise<Received>
   const { provider, request, config, namespace, now } = options;
   const verified = await provider.verify(request, config, { now });
   if (!verified.ok) return refusal('signature', verified);
-  const normalized = normalizeDeliverable(provider, request, now, config);
+  const normalized = normalizeDeliverable(options);
   if (!normalized.ok) return { outcome: 'malformed', detail: normalized.detail };
-  const confirmed = await Promise.all(normalized.events.map((event) => confirm(provider, event, config, now)));
+  const confirmed = await Promise.all(normalized.events.map((event) => confirm(event, options)));
   const failed = confirmed.find((result): result is Refusal => !result.ok);
   if (failed) return refusal('confirmation', failed);
   const events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
@@ -60,7 +60,7 @@ function refusal(stage: 'signature' | 'confirmation', failure: Refusal): Receive
 }
 
 /** An event from a gateway that signs nothing is only a signal until its API confirms it. */
-async function confirm(provider: Provider, event: PaymentEvent, config: SourceConfig, now: Date) {
+async function confirm(event: PaymentEvent, { provider, config, now }: ReceiveOptions) {
   if (event.verification !== 'fetch_required') return { ok: true as const, event };
   if (!provider.confirm) return { ok: false as const, reason: 'confirm_failed' as const, detail: `${provider.id} cannot confirm unsigned events` };
   return provider.confirm(event, config, { now });
@@ -73,8 +73,8 @@ async function confirm(provider: Provider, event: PaymentEvent, config: SourceCo
  * never be sent. Refused rather than encoded: an encoded key would no longer be the gateway's
  * id, and the receiver's idempotency check and replays would see a different key.
  */
-function normalizeDeliverable(provider: Provider, request: WebhookRequest, receivedAt: Date, config: SourceConfig): NormalizeResult {
-  const normalized = provider.normalize(request, receivedAt, config);
+function normalizeDeliverable({ provider, request, config, now }: ReceiveOptions): NormalizeResult {
+  const normalized = provider.normalize(request, now, config);
   if (!normalized.ok) return normalized;
   for (const event of normalized.events) {
     const problem = headerUnsafeKey(event.idempotencyKey);

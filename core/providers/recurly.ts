@@ -67,12 +67,17 @@ export const recurly: Provider = {
     }
     const signatures: Buffer[] = [];
     for (const [index, hex] of hexes.entries()) {
-      const decoded = decodeDigest(hex, 'hex', 'sha256', `signature ${index + 1} of the recurly-signature header`);
+      const decoded = decodeDigest(hex, { encoding: 'hex', algorithm: 'sha256', source: `signature ${index + 1} of the recurly-signature header` });
       if (!Buffer.isBuffer(decoded)) return decoded;
       signatures.push(decoded);
     }
     const bytes = signedBytes(timestamp, request.rawBody);
-    return matchThenCheckTime(config, signatures, (secret) => hmac('sha256', secret, bytes), Number(timestamp) / 1000, context.now);
+    return matchThenCheckTime(config, {
+      signatures,
+      compute: (secret) => hmac('sha256', secret, bytes),
+      timestampSeconds: Number(timestamp) / 1000,
+      now: context.now,
+    });
   },
 
   normalize(request, receivedAt) {

@@ -62,10 +62,15 @@ async function verify(request: WebhookRequest, config: SourceConfig, context: Pr
     .filter((entry) => entry.startsWith('v1,'))
     .map((entry) => entry.slice(3));
   if (v1.length === 0) return refuse('malformed_signature', 'the webhook-signature header has no v1, entry');
-  const signatures = decodeDigests(v1, 'base64', 'sha256', 'the webhook-signature v1 entry');
+  const signatures = decodeDigests(v1, { encoding: 'base64', algorithm: 'sha256', source: 'the webhook-signature v1 entry' });
   if (!Array.isArray(signatures)) return signatures;
   const content = signedContent(message.id, message.timestamp.trim(), request.rawBody);
-  return matchThenCheckTime(config, signatures, (secret) => hmac('sha256', signingKey(secret), content), Number(message.timestamp), context.now);
+  return matchThenCheckTime(config, {
+    signatures,
+    compute: (secret) => hmac('sha256', signingKey(secret), content),
+    timestampSeconds: Number(message.timestamp),
+    now: context.now,
+  });
 }
 
 function isEventKind(value: unknown): value is EventKind {

@@ -53,7 +53,7 @@ const KINDS: Readonly<Record<string, EventKind>> = {
 };
 
 async function verify(request: WebhookRequest, config: SourceConfig, context: ProviderContext): Promise<VerifyResult> {
-  return verifyTimedHeader(request, config, context.now, SCHEME);
+  return verifyTimedHeader({ scheme: SCHEME, request, config, now: context.now });
 }
 
 /** The Stripe id of a field that is either an id string or an expanded object. */
@@ -173,7 +173,7 @@ function normalize(request: WebhookRequest, receivedAt: Date): NormalizeResult {
 }
 
 function sign(body: Buffer, config: SourceConfig, now: Date): SignedRequest {
-  const signature = timedHeaderValue(SCHEME, signingSecret(config.secrets, 'stripe'), body, now);
+  const signature = timedHeaderValue(SCHEME, { secret: signingSecret(config.secrets, 'stripe'), body, now });
   return { body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } };
 }
 
