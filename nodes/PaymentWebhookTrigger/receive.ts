@@ -12,11 +12,32 @@ interface TriggerOptions {
   keyNamespace?: string;
 }
 
+/** W3C trace context: version 00, a trace id, the caller's span id, flags. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/**
+ * The trace the request belongs to (the runtime sends `traceparent` with each delivery), put on
+ * every item so a workflow can pass it on and the execution joins the event's trace. Diagnostic
+ * only: it is unsigned and decides nothing.
+ */
+function traceOf(headers: Record<string, unknown>): IDataObject | undefined {
+  const value = headers.traceparent;
+  const match = typeof value === 'string' ? TRACEPARENT.exec(value.trim()) : null;
+  return match ? { traceparent: match[0], traceId: match[1], parentSpanId: match[2] } : undefined;
+}
+
 /** A key namespace travels in the `webhook-id` of the runtime's deliveries and replays: kept to a URL-safe name. */
 const KEY_NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** An HTTP answer to the gateway: the shape answerFor gives. */
+interface Answer {
+  status: number;
+  body: IDataObject;
+  headers?: Record<string, string>;
+}
+
 /** Answers the gateway directly (plain Node response methods, which Express keeps) and starts nothing. */
-function answer(context: IWebhookFunctions, status: number, body: IDataObject, headers: Record<string, string> = {}): IWebhookResponseData {
+function answer(context: IWebhookFunctions, { status, body, headers = {} }: Answer): IWebhookResponseData {
   const response = context.getResponseObject();
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
@@ -26,7 +47,7 @@ function answer(context: IWebhookFunctions, status: number, body: IDataObject, h
 /** A misconfigured node: answered 500 so the gateway keeps retrying until it is fixed. */
 function misconfigured(context: IWebhookFunctions, message: string): IWebhookResponseData {
   context.logger.error(`Payment Webhook Trigger "${context.getNode().name}" is misconfigured: ${message}`);
-  return answer(context, 500, { error: 'webhook receiver misconfigured' });
+  return answer(context, { status: 500, body: { error: 'webhook receiver misconfigured' } });
 }
 
 async function rawBodyOf(context: IWebhookFunctions): Promise<Buffer> {
@@ -53,22 +74,23 @@ export async function receivePaymentWebhook(context: IWebhookFunctions): Promise
     return misconfigured(context, `its credential is for "${String(credential.provider)}", but the node is set to "${providerId}"`);
   }
 
-  const request = { rawBody: await rawBodyOf(context), headers: context.getHeaderData() };
+  const headers = context.getHeaderData();
+  const request = { rawBody: await rawBodyOf(context), headers };
   const config = sourceConfigFromValues(provider.settings, credential);
   const received = await receiveWebhook({ provider, request, config, namespace, now: new Date() });
   if (received.outcome !== 'accepted') {
     // The reason and its diagnosis name no secret and no signature (core/providers' rule).
     const reason = received.outcome === 'malformed' ? 'malformed_body' : received.reason;
     context.logger.warn(`Payment webhook refused (${provider.displayName}): ${reason}: ${received.detail}`, { provider: provider.id, outcome: received.outcome, reason });
-    const { status, body, headers } = answerFor(received);
-    return answer(context, status, body, headers);
+    return answer(context, answerFor(received));
   }
   const events = received.events;
   const kinds = options.eventKinds ?? [];
   const accepted = events.filter((event) => kinds.length === 0 || kinds.includes(event.kind));
-  if (accepted.length === 0) return answer(context, 200, { received: true, ignored: events.length });
+  if (accepted.length === 0) return answer(context, { status: 200, body: { received: true, ignored: events.length } });
 
   const includeRaw = options.includeRaw ?? true;
-  const items = accepted.map(({ raw, ...event }) => (includeRaw ? { ...event, raw } : event) as IDataObject);
+  const trace = traceOf(headers);
+  const items = accepted.map(({ raw, ...event }) => ({ ...event, ...(includeRaw ? { raw } : {}), ...(trace ? { trace } : {}) }) as IDataObject);
   return { workflowData: [context.helpers.returnJsonArray(items)] };
 }

@@ -3,6 +3,7 @@ import { matrixVersions } from './support/n8n-install';
 import { checkoutCompleted, invoiceEvent, paymentFailed, paymentSucceeded, post, sign, type SignedRequest } from './support/stripe-events';
 import { IDEMPOTENCY_PATH, IDEMPOTENCY_WORKFLOW_ID, idempotencyWorkflow } from './support/test-workflows';
 import { replayHeaders, startWorld, type World } from './support/world';
+import { traceIdFor } from '../../runtime/src/tracing/ids';
 import { startRuntime } from './support/runtime-process';
 import type { ReceivedMail } from './support/smtp-sink';
 
@@ -152,6 +153,9 @@ describe.each(matrixVersions())('n8n %s', (version) => {
         expect(mail.subject).toBe('Your receipt: £7.50');
         const runs = await world.n8n.executions.waitForFinished(ids(world).receipts, before + 1);
         expect(nodesRun(runs[before].id)).toContain('From Runtime or Replay');
+        // The execution joins the event's trace: the trigger's item carries the trace id the runtime sent.
+        const [[item]] = world.n8n.executions.outputOf(runs[before].id, 'From Runtime or Replay');
+        expect(item.trace).toMatchObject({ traceId: traceIdFor(String(item.idempotencyKey)) });
         // Time for a second delivery, were the runtime to make one.
         await new Promise((resolve) => setTimeout(resolve, 3000));
         expect(world.n8n.executions.list(ids(world).receipts)).toHaveLength(before + 1);

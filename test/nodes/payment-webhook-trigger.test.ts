@@ -146,6 +146,16 @@ describe('Payment Webhook Trigger: Stripe, signed by the Stripe SDK', () => {
     expect(server.results).toEqual([{ noWebhookResponse: true }]);
   });
 
+  it('puts the request\'s W3C trace context on each item, and none for a malformed traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const server = await trigger('stripe', { secret: STRIPE_SECRET });
+    await post(server.url, body, { ...stripeRequest(body), traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(startedItems(server)[0].trace).toEqual({ traceparent: `00-${traceId}-00f067aa0ba902b7-01`, traceId, parentSpanId: '00f067aa0ba902b7' });
+    const other = await trigger('stripe', { secret: STRIPE_SECRET });
+    await post(other.url, body, { ...stripeRequest(body), traceparent: 'not-a-trace' });
+    expect(startedItems(other)[0]).not.toHaveProperty('trace');
+  });
+
   it('leaves the original payload out when asked', async () => {
     const server = await trigger('stripe', { secret: STRIPE_SECRET }, { includeRaw: false, eventKinds: ['payment.succeeded'] });
     await post(server.url, body, stripeRequest(body));
