@@ -21,7 +21,6 @@ export interface RuntimeProcess {
 
 /** Builds the connector runtime and starts it with its own bin, SQLite storage in a temporary folder. */
 export async function startRuntime(options: RuntimeOptions): Promise<RuntimeProcess> {
-  execFileSync('npm', ['run', 'build', '--silent', '-w', 'runtime'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   const dir = mkdtempSync(join(tmpdir(), 'pw-e2e-runtime-'));
   const port = await freePort();
   const config = {
@@ -33,10 +32,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<RuntimeProc
   };
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
+  return launchRuntime({ args: ['--config', file], env: { E2E_STRIPE_SECRET: options.stripeSecret, E2E_DELIVERY_SECRET: options.deliverySecret }, dir, port });
+}
+
+export interface RuntimeLaunch {
+  /** What follows `payment-webhooks start`. */
+  args: string[];
+  /** Added to the test's environment. */
+  env: NodeJS.ProcessEnv;
+  /** The working folder (relative storage paths land there); removed at stop. */
+  dir: string;
+  /** The port the config makes it listen on, at 127.0.0.1. */
+  port: number;
+}
+
+/** Builds the connector runtime, runs `payment-webhooks start ARGS` in `dir` and waits until it is ready. */
+export async function launchRuntime(launch: RuntimeLaunch): Promise<RuntimeProcess> {
+  execFileSync('npm', ['run', 'build', '--silent', '-w', 'runtime'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { dir, port } = launch;
   const { NODE_ENV: _nodeEnv, ...env } = process.env;
-  const child: ChildProcess = spawn(process.execPath, [join(REPO, 'runtime', 'bin', 'payment-webhooks.js'), 'start', '--config', file], {
+  const child: ChildProcess = spawn(process.execPath, [join(REPO, 'runtime', 'bin', 'payment-webhooks.js'), 'start', ...launch.args], {
     cwd: dir,
-    env: { ...env, E2E_STRIPE_SECRET: options.stripeSecret, E2E_DELIVERY_SECRET: options.deliverySecret },
+    env: { ...env, ...launch.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

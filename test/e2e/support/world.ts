@@ -100,7 +100,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 export const replayHeaders = (world: World) => ({ 'content-type': 'application/json', [REPLAY_HEADER]: world.replayToken });
 
 /** POST webhook paths of a workflow's enabled webhook nodes (ours and n8n's own). */
-function webhookPathsOf(workflow: WorkflowExport): string[] {
+export function webhookPathsOf(workflow: WorkflowExport): string[] {
   return workflow.nodes
     .filter((node) => !node.disabled && /paymentWebhookTrigger$|\.webhook$/.test(node.type))
     .filter((node) => (node.parameters.httpMethod ?? 'POST') === 'POST')
