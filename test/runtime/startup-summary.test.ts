@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../runtime/src/config/load';
 import { destinationWarnings, placeholderWarning, probeDestination, renderStartupSummary } from '../../runtime/src/startup-summary';
 import { freePort } from '../support/redis-server';
-import { parsedConfig, spawnRuntime, tempDir, writeConfig } from './support/harness';
+import { parsedConfig, spawnRuntime, tempDir, waitFor, writeConfig } from './support/harness';
 
 /** What `start` tells a person at a terminal, and that machines still get one "listening" line. */
 jest.setTimeout(30_000);
@@ -91,4 +92,27 @@ it('a start without a terminal logs JSON only, and says "listening" once', async
   expect(await runtime.exited).toBe(0);
   expect(runtime.logs.filter((entry) => /listening/i.test(String(entry.msg)))).toHaveLength(1);
   expect(runtime.logs.some((entry) => String(entry.msg).startsWith('payment-webhooks started'))).toBe(false);
+});
+
+it('on a terminal (a pseudo-terminal made by util-linux `script`), start prints the summary after its JSON logs', async () => {
+  const closedPort = await freePort();
+  const config = writeConfig(dir.path, { storage: `sqlite:${join(dir.path, 'terminal.db')}`, destinationUrl: `http://127.0.0.1:${closedPort}/webhook/x`, logLevel: 'info' });
+  const command = [process.execPath, '-r', join(__dirname, 'support', 'register.js'), join(__dirname, '..', '..', 'runtime', 'src', 'main.ts'), 'start', '--config', config]
+    .map((word) => `'${word}'`)
+    .join(' ');
+  const terminal = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  terminal.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  try {
+    await waitFor(() => output.includes('Stop with Ctrl-C'), 'the summary on the terminal', 60_000);
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)![1];
+    expect(output).toContain(`stripe (Stripe)  ${url}/webhooks/stripe`);
+    expect(output).toContain(`! destination n8n (http://127.0.0.1:${closedPort}/webhook/x) does not answer (ECONNREFUSED)`);
+    expect(output.match(/listening/gi)).toHaveLength(1);
+  } finally {
+    const exited = new Promise((done) => terminal.once('exit', done));
+    // script ends the session it runs (the runtime with it) on SIGTERM.
+    terminal.kill('SIGTERM');
+    await exited;
+  }
 });
