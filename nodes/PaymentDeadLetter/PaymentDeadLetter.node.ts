@@ -44,7 +44,7 @@ export class PaymentDeadLetter implements INodeType {
       return await routeItems(this, {
         outputCount: 1,
         failedOutput: 0,
-        route: async (item, index) => (await operations[operation](this, backend, item, index)).map((json) => ({ output: 0, json })),
+        route: async (item, index) => (await operations[operation](this, { backend, item, index })).map((json) => ({ output: 0, json })),
       });
     } finally {
       await backend.close();

@@ -11,17 +11,32 @@ import type { Backend } from './backend';
 import { eventOfFailedExecution } from './n8n-api';
 import type { Operation } from './description';
 
-type Handler = (context: IExecuteFunctions, backend: Backend, item: INodeExecutionData, index: number) => Promise<IDataObject[]>;
+/** The item an operation handles and the backend (store, replayer) it works against. */
+interface HandlerInput {
+  backend: Backend;
+  item: INodeExecutionData;
+  index: number;
+}
+
+type Handler = (context: IExecuteFunctions, input: HandlerInput) => Promise<IDataObject[]>;
 
 const asJson = (value: DeadLetterRecord | ReplayOutcome) => value as unknown as IDataObject;
 const text = (context: IExecuteFunctions, name: string, index: number) => String(context.getNodeParameter(name, index, '') ?? '').trim();
 
-function fail(context: IExecuteFunctions, index: number, message: string, description?: string): never {
+/** Why an item fails: its index, the message and, where it helps, a description of what to do. */
+interface Failure {
+  index: number;
+  message: string;
+  description?: string;
+}
+
+function fail(context: IExecuteFunctions, { index, message, description }: Failure): never {
   throw new NodeOperationError(context.getNode(), message, { itemIndex: index, description });
 }
 
-async function existing(context: IExecuteFunctions, record: Promise<DeadLetterRecord | null>, id: string, index: number) {
-  return (await record) ?? fail(context, index, `No dead letter with ID "${id}"`, 'It may have been purged, or it lives in another store.');
+/** The record looked up by `id` for item `index`, or a failure saying there is none. */
+async function existing(context: IExecuteFunctions, record: Promise<DeadLetterRecord | null>, { id, index }: { id: string; index: number }) {
+  return (await record) ?? fail(context, { index, message: `No dead letter with ID "${id}"`, description: 'It may have been purged, or it lives in another store.' });
 }
 
 /** The form's filters as the store's filter, read as the runtime's admin API reads its own. */
@@ -29,7 +44,7 @@ function readFilter(context: IExecuteFunctions, index: number): DeadLetterFilter
   try {
     return readDeadLetterFilter(context.getNodeParameter('filters', index, {}) as IDataObject);
   } catch (error) {
-    return fail(context, index, `Filters: ${(error as Error).message}`);
+    return fail(context, { index, message: `Filters: ${(error as Error).message}` });
   }
 }
 
@@ -40,7 +55,7 @@ function replayTarget(context: IExecuteFunctions, index: number) {
 }
 
 export const operations: Record<Operation, Handler> = {
-  async add(context, { store }, item, index) {
+  async add(context, { backend: { store }, item, index }) {
     const event =
       context.getNodeParameter('eventSource', index, 'item') === 'execution'
         ? await eventOfFailedExecution(context, item.json, index)
@@ -61,31 +76,31 @@ export const operations: Record<Operation, Handler> = {
     }
   },
 
-  async list(context, { store }, _item, index) {
+  async list(context, { backend: { store }, index }) {
     const limit = context.getNodeParameter('limit', index, 50) as number;
     return (await store.list({ ...readFilter(context, index), limit })).map(asJson);
   },
 
-  async get(context, { store }, _item, index) {
+  async get(context, { backend: { store }, index }) {
     const id = text(context, 'recordId', index);
-    return [asJson(await existing(context, store.get(id), id, index))];
+    return [asJson(await existing(context, store.get(id), { id, index }))];
   },
 
-  async resolve(context, { store }, _item, index) {
+  async resolve(context, { backend: { store }, index }) {
     const id = text(context, 'recordId', index);
-    return [asJson(await existing(context, store.setStatus(id, 'resolved', text(context, 'note', index) || undefined), id, index))];
+    return [asJson(await existing(context, store.setStatus(id, 'resolved', text(context, 'note', index) || undefined), { id, index }))];
   },
 
-  async discard(context, { store }, _item, index) {
+  async discard(context, { backend: { store }, index }) {
     const id = text(context, 'recordId', index);
-    return [asJson(await existing(context, store.setStatus(id, 'discarded', text(context, 'note', index) || undefined), id, index))];
+    return [asJson(await existing(context, store.setStatus(id, 'discarded', text(context, 'note', index) || undefined), { id, index }))];
   },
 
-  async replay(context, { replayer }, _item, index) {
+  async replay(context, { backend: { replayer }, index }) {
     const target = replayTarget(context, index);
     if (context.getNodeParameter('replayWhich', index, 'one') === 'one') {
       const outcome = await replayer.replay(text(context, 'recordId', index), target);
-      if (!outcome.ok) fail(context, index, `The replay did not go through: ${outcome.error}`);
+      if (!outcome.ok) fail(context, { index, message: `The replay did not go through: ${outcome.error}` });
       return [asJson(outcome)];
     }
     const dryRun = context.getNodeParameter('dryRun', index, true) as boolean;
@@ -102,7 +117,7 @@ export const operations: Record<Operation, Handler> = {
     ];
   },
 
-  async purge(context, { store }, _item, index) {
+  async purge(context, { backend: { store }, index }) {
     const before = new Date(String(context.getNodeParameter('before', index))).toISOString();
     return [{ purged: await store.purge(before), before }];
   },

@@ -24,6 +24,13 @@ type ClaimMark =
 
 type Step = (store: IdempotencyStore, item: INodeExecutionData, index: number) => Promise<RoutedItem>;
 
+/** One item an operation works on, with the store it works against. */
+interface StepInput {
+  store: IdempotencyStore;
+  item: INodeExecutionData;
+  index: number;
+}
+
 export class PaymentIdempotency implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Payment Idempotency',
@@ -49,9 +56,9 @@ export class PaymentIdempotency implements INodeType {
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const operation = this.getNodeParameter('operation', 0) as Operation;
     const steps: Record<Operation, Step> = {
-      claim: (store, item, index) => claimStep(this, store, item, index),
-      complete: (store, item, index) => completeStep(this, store, item, index),
-      release: (store, item, index) => releaseStep(this, store, item, index),
+      claim: (store, item, index) => claimStep(this, { store, item, index }),
+      complete: (store, item, index) => completeStep(this, { store, item, index }),
+      release: (store, item, index) => releaseStep(this, { store, item, index }),
       get: async (store, item, index) => {
         const key = readKey(this, index);
         return { output: 0, json: { ...item.json, idempotencyRecord: (await store.get(key)) as IDataObject | null } };
@@ -101,7 +108,7 @@ function withMark(item: INodeExecutionData, mark: ClaimMark): IDataObject {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function claimStep(context: IExecuteFunctions, store: IdempotencyStore, item: INodeExecutionData, index: number) {
+async function claimStep(context: IExecuteFunctions, { store, item, index }: StepInput) {
   const key = readKey(context, index);
   const leaseSeconds = context.getNodeParameter('leaseSeconds', index, 300) as number;
   const claim = await store.claim(key, { leaseMs: leaseSeconds * 1000 });
@@ -126,22 +133,29 @@ function readResult(context: IExecuteFunctions, index: number): unknown {
   }
 }
 
-async function completeStep(context: IExecuteFunctions, store: IdempotencyStore, item: INodeExecutionData, index: number) {
+async function completeStep(context: IExecuteFunctions, { store, item, index }: StepInput) {
   const key = readKey(context, index);
   const token = readToken(context, index, key);
   const retentionDays = context.getNodeParameter('retentionDays', index, 30) as number;
   const done = await store.complete(key, token, readResult(context, index), { retentionMs: retentionDays * DAY_MS });
-  if (!done) throw notHolder(context, index, key, 'complete');
+  if (!done) throw notHolder(context, { index, key, action: 'complete' });
   return { output: 0, json: withMark(item, { key, status: 'completed' }) };
 }
 
-async function releaseStep(context: IExecuteFunctions, store: IdempotencyStore, item: INodeExecutionData, index: number) {
+async function releaseStep(context: IExecuteFunctions, { store, item, index }: StepInput) {
   const key = readKey(context, index);
-  if (!(await store.release(key, readToken(context, index, key)))) throw notHolder(context, index, key, 'release');
+  if (!(await store.release(key, readToken(context, index, key)))) throw notHolder(context, { index, key, action: 'release' });
   return { output: 0, json: withMark(item, { key, status: 'released' }) };
 }
 
-function notHolder(context: IExecuteFunctions, index: number, key: string, action: 'complete' | 'release') {
+/** The item, the key and the action a run tried without holding the key's claim. */
+interface LostClaim {
+  index: number;
+  key: string;
+  action: 'complete' | 'release';
+}
+
+function notHolder(context: IExecuteFunctions, { index, key, action }: LostClaim) {
   return new NodeOperationError(context.getNode(), `Could not ${action} "${key}": this run no longer holds its claim`, {
     itemIndex: index,
     description:
