@@ -32,7 +32,15 @@ const FIELDS = ['url', 'windowMs', 'refusedBurst', 'deadLetters', 'failingDelive
 
 type Json = Record<string, unknown>;
 
-function positiveInteger(value: unknown, path: string, fallback: number, errors: string[]): number {
+/** Where an integer setting is read: its path (for errors), its default, and the errors to add to. */
+interface IntegerSetting {
+  path: string;
+  fallback: number;
+  errors: string[];
+}
+
+// The same reading as Reader.integer in runtime/src/config/validate.ts with a minimum of 1.
+function positiveInteger(value: unknown, { path, fallback, errors }: IntegerSetting): number {
   if (value === undefined || value === null) return fallback;
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
@@ -60,13 +68,13 @@ export function readAlertsConfig(value: unknown): { config?: AlertsConfig; error
   if (entry.riskSpike !== undefined && typeof entry.riskSpike !== 'boolean') errors.push('alerts.riskSpike: must be true or false');
   const config: AlertsConfig = {
     url,
-    windowMs: positiveInteger(entry.windowMs, 'alerts.windowMs', ALERT_DEFAULTS.windowMs, errors),
+    windowMs: positiveInteger(entry.windowMs, { path: 'alerts.windowMs', fallback: ALERT_DEFAULTS.windowMs, errors }),
     refusedBurst: {
-      count: positiveInteger(burst.count, 'alerts.refusedBurst.count', ALERT_DEFAULTS.refusedBurst.count, errors),
-      windowMs: positiveInteger(burst.windowMs, 'alerts.refusedBurst.windowMs', ALERT_DEFAULTS.refusedBurst.windowMs, errors),
+      count: positiveInteger(burst.count, { path: 'alerts.refusedBurst.count', fallback: ALERT_DEFAULTS.refusedBurst.count, errors }),
+      windowMs: positiveInteger(burst.windowMs, { path: 'alerts.refusedBurst.windowMs', fallback: ALERT_DEFAULTS.refusedBurst.windowMs, errors }),
     },
-    deadLetters: positiveInteger(entry.deadLetters, 'alerts.deadLetters', ALERT_DEFAULTS.deadLetters, errors),
-    failingDeliveries: positiveInteger(entry.failingDeliveries, 'alerts.failingDeliveries', ALERT_DEFAULTS.failingDeliveries, errors),
+    deadLetters: positiveInteger(entry.deadLetters, { path: 'alerts.deadLetters', fallback: ALERT_DEFAULTS.deadLetters, errors }),
+    failingDeliveries: positiveInteger(entry.failingDeliveries, { path: 'alerts.failingDeliveries', fallback: ALERT_DEFAULTS.failingDeliveries, errors }),
     riskSpike: entry.riskSpike !== false,
   };
   return errors.length > 0 ? { errors } : { config, errors };
