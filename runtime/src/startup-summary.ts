@@ -69,7 +69,8 @@ function nextCommand(config: RuntimeConfig, url: string): string | undefined {
     return provider?.sign && provider.example;
   });
   if (!source) return undefined;
-  const secret = source.secrets.find((candidate) => PLACEHOLDER_SECRETS.includes(candidate)) ?? `"$YOUR_${source.provider.toUpperCase().replace(/-/g, '_')}_SECRET"`;
+  const yours = `"$YOUR_${source.provider.toUpperCase().replace(/-/g, '_')}_SECRET"`;
+  const secret = source.secrets.find((candidate) => PLACEHOLDER_SECRETS.includes(candidate)) ?? yours;
   return `npx payment-webhooks send-test-event --provider ${source.provider} --secret ${secret} --url ${url}/webhooks/${source.name}`;
 }
 
@@ -84,13 +85,15 @@ export function renderStartupSummary(facts: StartupFacts): string {
   const lines = [`payment-webhooks started (role ${facts.role}, storage ${storageLabel(config.storage)})`, ''];
   if (url) {
     lines.push('  Point each gateway at its webhook URL:');
-    lines.push(...table(config.sources.map((source) => [`${source.name} (${getProvider(source.provider)?.displayName ?? source.provider})`, `${url}/webhooks/${source.name}`])));
+    const gateway = (source: RuntimeConfig['sources'][number]) => getProvider(source.provider)?.displayName ?? source.provider;
+    lines.push(...table(config.sources.map((source) => [`${source.name} (${gateway(source)})`, `${url}/webhooks/${source.name}`])));
     lines.push('  Events are delivered to:');
     lines.push(...table(config.destinations.map((destination) => [destination.name, destination.url])));
   }
   if (opsUrl) {
     lines.push('  For you:');
-    lines.push(...table([...(url ? ([['status page', `${opsUrl}/`]] as Array<[string, string]>) : []), ['metrics', `${opsUrl}/metrics`], ['ready', `${opsUrl}/readyz`]]));
+    const statusPage: Array<[string, string]> = url ? [['status page', `${opsUrl}/`]] : [];
+    lines.push(...table([...statusPage, ['metrics', `${opsUrl}/metrics`], ['ready', `${opsUrl}/readyz`]]));
   }
   const command = url && nextCommand(config, url);
   if (command) lines.push('', '  Try it (from the repository or where the runtime is installed):', `    ${command}`);
