@@ -10,6 +10,8 @@
  *   failingDeliveries: 5             # consecutive failed attempts to one destination
  * ```
  */
+import { readInteger } from '../config/integer';
+
 export interface AlertsConfig {
   url: string;
   windowMs: number;
@@ -32,22 +34,9 @@ const FIELDS = ['url', 'windowMs', 'refusedBurst', 'deadLetters', 'failingDelive
 
 type Json = Record<string, unknown>;
 
-/** Where an integer setting is read: its path (for errors), its default, and the errors to add to. */
-interface IntegerSetting {
-  path: string;
-  fallback: number;
-  errors: string[];
-}
-
-// The same reading as Reader.integer in runtime/src/config/validate.ts with a minimum of 1.
-function positiveInteger(value: unknown, { path, fallback, errors }: IntegerSetting): number {
-  if (value === undefined || value === null) return fallback;
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
-    errors.push(`${path}: must be an integer ≥ 1`);
-    return fallback;
-  }
-  return number;
+/** Alert thresholds and windows are positive: zero would alert on nothing or on everything. */
+function positiveInteger(value: unknown, setting: { path: string; fallback: number; errors: string[] }): number {
+  return readInteger(value, { ...setting, min: 1 });
 }
 
 /** Reads and checks `alerts`; every error names its field. Absent means no alerts. */

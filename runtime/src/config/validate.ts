@@ -5,6 +5,7 @@ import { applies } from '../../../core/providers/settings';
 import { genericHmac, genericHmacSettings } from '../../../core/providers/generic-hmac';
 import { DEFAULT_RULES, riskConfig } from '../../../core/risk';
 import { readAlertsConfig } from '../alerts/config';
+import { readInteger } from './integer';
 import { didYouMean } from './suggest';
 import { placeholderRefusals } from './placeholders';
 import type { DestinationConfig, OpsConfig, RuntimeConfig, SourceEntry } from './types';
@@ -60,13 +61,7 @@ class Reader {
   }
 
   integer(value: unknown, path: string, fallback: number, min = 0): number {
-    if (value === undefined || value === null) return fallback;
-    const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
-      this.errors.push(`${path}: must be an integer ≥ ${min}`);
-      return fallback;
-    }
-    return number;
+    return readInteger(value, { path, fallback, min, errors: this.errors });
   }
 
   /** A TCP port; 0 asks the system for any free one. */
