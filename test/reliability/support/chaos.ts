@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getProvider } from '../../../core/providers';
 import { freePort } from '../../support/redis-server';
 import { DELIVERY_SECRET, spawnRuntime, tempDir, waitFor, writeConfig, type ConfigOptions, type RuntimeProcess } from '../../runtime/support/harness';
 import { startEffectDestination, type EffectDestination } from './effect-destination';
@@ -74,6 +75,11 @@ export interface RigOptions {
   config?: Partial<ConfigOptions>;
 }
 
+/** A 300 s replay window for a gateway that signs a time; the others take no such field. */
+function replayWindow(provider: string): { toleranceSeconds?: number } {
+  return getProvider(provider)?.settings.fields.some((field) => field.name === 'toleranceSeconds') ? { toleranceSeconds: 300 } : {};
+}
+
 export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
   const dir = tempDir();
   const data = storageDir();
@@ -87,7 +93,7 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
     retry: { maxAttempts: 1_000, initialDelayMs: 50, maxDelayMs: 1_000 },
     limits: LOAD_LIMITS,
     logLevel: 'info',
-    sources: [{ name: 'gateway', provider: options.gateway.provider, secrets: [options.gateway.secret], toleranceSeconds: 300 }],
+    sources: [{ name: 'gateway', provider: options.gateway.provider, secrets: [options.gateway.secret], ...replayWindow(options.gateway.provider) }],
     ...options.config,
   };
   const config = writeConfig(dir.path, configOptions);
