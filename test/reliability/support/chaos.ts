@@ -93,7 +93,8 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
     retry: { maxAttempts: 1_000, initialDelayMs: 50, maxDelayMs: 1_000 },
     limits: LOAD_LIMITS,
     logLevel: 'info',
-    sources: [{ name: 'gateway', provider: options.gateway.provider, secrets: [options.gateway.secret], ...replayWindow(options.gateway.provider) }],
+    // Named after its gateway, so its keys are the gateway's own (provider:id), as the simulator expects.
+    sources: [{ name: options.gateway.provider, provider: options.gateway.provider, secrets: [options.gateway.secret], ...replayWindow(options.gateway.provider) }],
     ...options.config,
   };
   const config = writeConfig(dir.path, configOptions);
@@ -110,7 +111,7 @@ export async function chaosRig(options: RigOptions): Promise<ChaosRig> {
     dir: dir.path,
     dataDir: data.path,
     port,
-    url: `http://127.0.0.1:${port}/webhooks/gateway`,
+    url: `http://127.0.0.1:${port}/webhooks/${options.gateway.provider}`,
     destination,
     config,
     start: async (role = 'both') => {
