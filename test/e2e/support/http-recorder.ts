@@ -11,7 +11,8 @@ export interface RecordedRequest {
 }
 
 export interface Responder {
-  (request: RecordedRequest): { status: number; body?: unknown };
+  /** A promise lets a stand-in answer slowly, as a real system under load does. */
+  (request: RecordedRequest): { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
 }
 
 export interface HttpRecorder {
@@ -36,7 +37,7 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const recorded: RecordedRequest = {
         method: req.method ?? '',
@@ -46,7 +47,7 @@ export async function startHttpRecorder(): Promise<HttpRecorder> {
         json: parseBody(body, req.headers['content-type']),
       };
       requests.push(recorded);
-      const answer = responder(recorded);
+      const answer = await responder(recorded);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer.body ?? {}));
     });

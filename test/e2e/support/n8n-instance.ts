@@ -38,12 +38,28 @@ export interface N8nOptions {
   webhookPaths: string[];
   /** Extra environment for n8n, read by workflows through `$env`. */
   env?: Record<string, string>;
+  /**
+   * `n8n worker` processes to start next to the main one (queue mode: EXECUTIONS_MODE=queue and a
+   * shared database in `env`), each with extra environment of its own on top of the main's.
+   */
+  workers?: Array<{ env?: Record<string, string> }>;
+}
+
+/** One running n8n process (the main one or a worker). */
+export interface N8nProcess {
+  readonly child: ChildProcess;
+  /** Its output so far, for failure messages and for what it logged. */
+  output(): string;
+  /** Ends it (SIGTERM, then SIGKILL after 20 s); returns at once when it has exited already. */
+  stop(): Promise<void>;
 }
 
 export interface N8nInstance {
   readonly version: string;
   readonly baseUrl: string;
   readonly executions: ExecutionLog;
+  /** The `n8n worker` processes, in the order of `options.workers`. */
+  readonly workers: N8nProcess[];
   webhookUrl(path: string): string;
   /** n8n's output so far, for failure messages. */
   output(): string;
@@ -92,24 +108,35 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
   await cli('import:workflow', '--separate', `--input=${workflowsDir}`);
   await activate(options, cli);
 
-  const child = spawn(bin, ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-200_000);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const main = launch(bin, ['start'], env);
+  const child = main.child;
+  const workers: N8nProcess[] = [];
+  const workerReadiness: string[] = [];
+  for (const worker of options.workers ?? []) {
+    const healthPort = await freePort();
+    const server = {
+      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+      // The worker's own server answers /healthz/readiness once it reaches its database and Redis.
+      QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+      QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+      N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+    };
+    workers.push(launch(bin, ['worker'], { ...env, ...server, ...worker.env }));
+    workerReadiness.push(`http://127.0.0.1:${healthPort}/healthz/readiness`);
+  }
+  const output = () => [main, ...workers].map((running) => running.output()).join('\n--- worker ---\n');
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const instance: N8nInstance = {
     version: options.version,
     baseUrl,
     executions: new ExecutionLog(join(home, '.n8n', 'database.sqlite'), join(bin, '..', '..')),
+    workers,
     webhookUrl: (path) => `${baseUrl}/webhook/${path}`,
-    output: () => output,
+    output,
     stop: async () => {
       instance.executions.close();
-      await stopProcess(child);
+      await Promise.all([main, ...workers].map((running) => running.stop()));
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -118,11 +145,25 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
     for (const path of options.webhookPaths) {
       await waitUntil(() => webhookRegistered(instance.webhookUrl(path)), START_TIMEOUT_MS, child, `webhook ${path}`);
     }
+    for (const [index, url] of workerReadiness.entries()) {
+      await waitUntil(() => answers(url), START_TIMEOUT_MS, workers[index].child, `worker ${index + 1} ${url}`);
+    }
   } catch (error) {
     await instance.stop();
-    throw new Error(`${(error as Error).message}\n--- n8n output ---\n${output.slice(-8000)}`);
+    throw new Error(`${(error as Error).message}\n--- n8n output ---\n${output().slice(-8000)}`);
   }
   return instance;
+}
+
+function launch(bin: string, args: string[], env: NodeJS.ProcessEnv): N8nProcess {
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-200_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return { child, output: () => output, stop: () => stopProcess(child) };
 }
 
 /** The test process's environment without what Jest sets: n8n behaves differently under NODE_ENV=test. */
