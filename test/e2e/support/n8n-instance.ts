@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/redis-server';
 import { ExecutionLog } from './executions';
-import { ensureN8n, majorOf } from './n8n-install';
+import { ensureN8n, majorOf, pathFor } from './n8n-install';
 
 const run = promisify(execFile);
 
@@ -81,6 +81,7 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...inheritedEnvironment(),
+    PATH: pathFor(options.version),
     ...quietEnvironment(home, port, await freePort()),
     ...options.env,
   };
@@ -94,7 +95,7 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
     }
   };
 
-  await installCommunityPackage(home, options.tarball);
+  await installCommunityPackage(home, options.tarball, env);
   const imports = join(home, 'import');
   const workflowsDir = join(imports, 'workflows');
   mkdirSync(workflowsDir, { recursive: true });
@@ -196,17 +197,34 @@ function quietEnvironment(home: string, port: number, brokerPort: number): NodeJ
   };
 }
 
-/** What n8n's community package installer runs, in the folder it uses. */
-async function installCommunityPackage(home: string, tarball: string): Promise<void> {
+/**
+ * Installs our packed package the way n8n's own community-package installer does (followed:
+ * `CommunityPackagesService.downloadPackage` in n8n 2.40.7's dist/modules/community-packages/community-packages.service.js;
+ * 2.8.4 and 1.123.81 do the same): the tarball unpacked into nodes/node_modules/<name>, its dev, peer and
+ * optional dependencies dropped from its package.json, `npm install` with the installer's flags in that folder,
+ * and the package listed in nodes/package.json. The nodes then run against the n8n-workflow of the n8n that
+ * loads them (n8n puts its own module paths on NODE_PATH), where a plain `npm install <tarball>` would add a
+ * second one as the peer dependency. The installer also records the package in n8n's database; n8n loads every
+ * package in nodes/node_modules at start without that record.
+ */
+async function installCommunityPackage(home: string, tarball: string, env: NodeJS.ProcessEnv): Promise<void> {
   const nodesDir = join(home, '.n8n', 'nodes');
-  mkdirSync(nodesDir, { recursive: true });
-  writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
+  const { stdout: packed } = await run('tar', ['-xzOf', tarball, 'package/package.json']);
+  const { name, version } = JSON.parse(packed) as { name: string; version: string };
+  const packageDir = join(nodesDir, 'node_modules', name);
+  mkdirSync(packageDir, { recursive: true });
+  await run('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
+  const manifestFile = join(packageDir, 'package.json');
+  const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _optional, ...manifest } = JSON.parse(
+    readFileSync(manifestFile, 'utf8'),
+  ) as Record<string, unknown>;
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   await run(
     'npm',
-    // The arguments of n8n's CommunityPackagesService (2.8), which installs what `npm pack` gave it.
-    ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', tarball],
-    { cwd: nodesDir, timeout: CLI_TIMEOUT_MS },
+    ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'],
+    { cwd: packageDir, env, timeout: CLI_TIMEOUT_MS },
   );
+  writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [name]: version } }, null, 2));
 }
 
 /** Import leaves workflows inactive; 1.x activates with update:workflow, 2.x publishes. */
