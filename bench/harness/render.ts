@@ -485,6 +485,7 @@ function chart(results: {
   const sustained = (mode: StorageMode) => results.ingest[mode]?.result?.sweep.sustained ?? 0;
   const throughput: Panel = {
     title: 'THROUGHPUT, EVENTS/S (LOG SCALE); DASHES = TARGETS',
+    scale: 'log',
     min: 10,
     max: 1_000_000,
     groups: [
@@ -509,6 +510,7 @@ function chart(results: {
   };
   const latency: Panel = {
     title: 'ACKNOWLEDGEMENT LATENCY, MS (LOG SCALE), AT 25/50/90% OF THE SUSTAINED RATE',
+    scale: 'log',
     min: 0.1,
     max: 10_000,
     line: { value: TARGETS.p99Ms, label: 'P99 TARGET 10 MS' },

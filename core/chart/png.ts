@@ -1,10 +1,14 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { zlibCompress } from './deflate';
 
 /**
- * Just enough raster graphics for the benchmark chart: an RGB canvas with rectangles,
- * lines and a 5x7 bitmap font, encoded as PNG with node's zlib (no native dependency).
+ * Just enough raster graphics for charts that must travel as images (the benchmarks page, the
+ * weekly insights mail, where SVG is not rendered reliably): an RGB canvas with rectangles,
+ * lines and a 5x7 bitmap font, encoded as PNG in plain TypeScript (no node:zlib, which n8n's
+ * package scanner does not allow in a node).
  */
 export type Color = readonly [number, number, number];
+
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 // 5x7 glyphs, seven rows of five pixels each (1 = ink), upper case only.
 const GLYPHS: Record<string, string> = {
@@ -57,6 +61,7 @@ const GLYPHS: Record<string, string> = {
   '>': '01000 00100 00010 00001 00010 00100 01000',
   '(': '00010 00100 01000 01000 01000 00100 00010',
   ')': '01000 00100 00010 00010 00010 00100 01000',
+  _: '00000 00000 00000 00000 00000 00000 11111',
 };
 
 export class Canvas {
@@ -125,19 +130,32 @@ export class Canvas {
     header.writeUInt32BE(this.height, 4);
     header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter method extras, no interlace
     return Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      PNG_SIGNATURE,
       chunk('IHDR', header),
-      chunk('IDAT', deflateSync(raw, { level: 9 })),
+      chunk('IDAT', zlibCompress(raw)),
       chunk('IEND', Buffer.alloc(0)),
     ]);
   }
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
+  let crc = byte;
+  for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  return crc >>> 0;
+});
+
+/** The CRC-32 a PNG chunk ends with (ISO 3309, as zlib's crc32). */
+export function crc32(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
   const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
+  crc.writeUInt32BE(crc32(body));
   return Buffer.concat([length, body, crc]);
 }
