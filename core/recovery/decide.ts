@@ -30,45 +30,22 @@ function trail(classification: Classification): RuleHit[] {
   return [{ rule: classification.rule, detail: 'no table knows these codes: treated as a generic soft decline' }];
 }
 
-export function decideRecovery(input: RecoveryInput, overrides: Partial<RecoveryPolicy> = {}): RecoveryDecision {
-  const policy: RecoveryPolicy = { ...DEFAULT_POLICY, ...overrides };
-  const classification = classify(input.signals);
-  const rules = trail(classification);
-  const { category, reason, rule } = classification;
-  const base = { category, reason, rule, rules, ...(classification.visaCategory !== undefined && { visaCategory: classification.visaCategory }) };
+type RetryPlan = { at: number; retryNumber: number; rules: RuleHit[] } | { exhaustedBy: string; why: string; rules: RuleHit[] };
 
-  const ask = (why: AskReason, decidedBy: string, explanation: string): RecoveryDecision =>
-    ({ ...base, action: 'ask_customer', reason: why, rule: decidedBy, explanation, suggestedMessage: ASK_MESSAGES[why] });
-
-  switch (category) {
-    case 'fraud':
-      return { ...base, action: 'review', explanation: `Possible fraud (${rule}): a person should review it before anyone contacts the customer or retries.` };
-    case 'hard':
-      return { ...base, action: 'stop', explanation: `The issuer will not approve this card again (${rule}); retrying would only add fees.` };
-    case 'needs_customer_action':
-      return ask(isAskReason(reason) ? reason : 'update_payment_method', rule, `Retrying cannot succeed until the customer acts (${rule}).`);
-    case 'soft':
-    case 'transient':
-      break;
-  }
-
-  const exhausted = (decidedBy: string, why: string): RecoveryDecision => {
-    rules.push({ rule: decidedBy, detail: why });
-    return policy.whenExhausted === 'stop'
-      ? { ...base, action: 'stop', reason: 'retries_exhausted', rule: decidedBy, explanation: why }
-      : ask('update_payment_method', decidedBy, why);
-  };
-
+/** When the next attempt on this card may run: the schedule, then the issuer's and the networks' limits, then the customer's daytime. */
+function planRetry(input: RecoveryInput, policy: RecoveryPolicy, classification: Classification): RetryPlan {
+  const rules: RuleHit[] = [];
   const declines = declinesOfCard(input);
   const retryNumber = declines.length; // the original attempt plus (retryNumber - 1) retries so far
+  const transient = classification.category === 'transient';
   const delays = [
-    ...(category === 'transient' ? policy.transientRetryMinutes.map((minutes) => minutes * 60_000) : []),
+    ...(transient ? policy.transientRetryMinutes.map((minutes) => minutes * 60_000) : []),
     ...policy.softRetryHours.map((hours) => hours * HOUR),
   ];
   if (retryNumber > delays.length) {
-    return exhausted('policy.schedule_exhausted', `All ${delays.length} scheduled retries have been used.`);
+    return { exhaustedBy: 'policy.schedule_exhausted', why: `All ${delays.length} scheduled retries have been used.`, rules };
   }
-  const scheduleRule = category === 'transient' && retryNumber <= policy.transientRetryMinutes.length ? 'policy.transient_schedule' : 'policy.soft_schedule';
+  const scheduleRule = transient && retryNumber <= policy.transientRetryMinutes.length ? 'policy.transient_schedule' : 'policy.soft_schedule';
   let at = Math.max(input.failedAt + delays[retryNumber - 1], input.now);
   rules.push({ rule: scheduleRule, detail: `retry ${retryNumber} waits ${delays[retryNumber - 1] / 60_000} minutes` });
 
@@ -98,14 +75,57 @@ export function decideRecovery(input: RecoveryInput, overrides: Partial<Recovery
   // Visa: no more than 15 reattempts in 30 days for categories 2-4 (the first attempt is not a reattempt).
   const retriesInWindow = declines.slice(1).filter((time) => time > at - 30 * DAY).length;
   if (retriesInWindow + 1 > policy.maxRetriesIn30Days) {
-    return exhausted('policy.max_retries_30_days', `Retry ${retriesInWindow + 1} within 30 days would exceed the limit of ${policy.maxRetriesIn30Days} for this card.`);
+    return {
+      exhaustedBy: 'policy.max_retries_30_days',
+      why: `Retry ${retriesInWindow + 1} within 30 days would exceed the limit of ${policy.maxRetriesIn30Days} for this card.`,
+      rules,
+    };
+  }
+  return { at, retryNumber, rules };
+}
+
+export function decideRecovery(input: RecoveryInput, overrides: Partial<RecoveryPolicy> = {}): RecoveryDecision {
+  const policy: RecoveryPolicy = { ...DEFAULT_POLICY, ...overrides };
+  const classification = classify(input.signals);
+  const rules = trail(classification);
+  const { category, reason, rule } = classification;
+  const base = { category, reason, rule, rules, ...(classification.visaCategory !== undefined && { visaCategory: classification.visaCategory }) };
+
+  const ask = (why: AskReason, decidedBy: string, explanation: string): RecoveryDecision =>
+    ({ ...base, action: 'ask_customer', reason: why, rule: decidedBy, explanation, suggestedMessage: ASK_MESSAGES[why] });
+
+  switch (category) {
+    case 'fraud':
+      return { ...base, action: 'review', explanation: `Possible fraud (${rule}): a person should review it before anyone contacts the customer or retries.` };
+    case 'hard':
+      return { ...base, action: 'stop', explanation: `The issuer will not approve this card again (${rule}); retrying would only add fees.` };
+    case 'needs_customer_action': {
+      // The customer is asked to act before the next attempt: it runs on the schedule, with whatever they have updated by then.
+      const plan = planRetry(input, policy, classification);
+      const decision = ask(isAskReason(reason) ? reason : 'update_payment_method', rule, `Retrying cannot succeed until the customer acts (${rule}).`);
+      if ('exhaustedBy' in plan) return decision;
+      rules.push(...plan.rules);
+      return { ...decision, nextAttemptAt: new Date(plan.at).toISOString(), retryNumber: plan.retryNumber };
+    }
+    case 'soft':
+    case 'transient':
+      break;
   }
 
+  const plan = planRetry(input, policy, classification);
+  rules.push(...plan.rules);
+  if ('exhaustedBy' in plan) {
+    rules.push({ rule: plan.exhaustedBy, detail: plan.why });
+    return policy.whenExhausted === 'stop'
+      ? { ...base, action: 'stop', reason: 'retries_exhausted', rule: plan.exhaustedBy, explanation: plan.why }
+      : ask('update_payment_method', plan.exhaustedBy, plan.why);
+  }
+  const at = new Date(plan.at).toISOString();
   return {
     ...base,
     action: 'retry',
-    nextAttemptAt: new Date(at).toISOString(),
-    retryNumber,
-    explanation: `${category === 'transient' ? 'A temporary failure' : 'The issuer may approve later'} (${rule}); retry ${retryNumber} at ${new Date(at).toISOString()}.`,
+    nextAttemptAt: at,
+    retryNumber: plan.retryNumber,
+    explanation: `${category === 'transient' ? 'A temporary failure' : 'The issuer may approve later'} (${rule}); retry ${plan.retryNumber} at ${at}.`,
   };
 }

@@ -2,7 +2,9 @@
 export { decideRecovery } from './decide';
 export { classify, type Classification } from './classify';
 export { ALL_CODES, lookupCode } from './codes';
-export { ASK_MESSAGES } from './messages';
+export { ASK_GUIDANCE, ASK_MESSAGES } from './messages';
+export { customerMessageDraft, type CustomerMessageDraft, type CustomerMessageInput } from './customer-message';
+export { maskSensitive } from './mask';
 export { signalsFromEvent } from './signals';
 export { isValidTimeZone } from './local-time';
 export * from './types';
