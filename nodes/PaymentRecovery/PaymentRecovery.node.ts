@@ -7,7 +7,16 @@ import {
   type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { RECOVERY_ACTIONS, decideRecovery, recoveryInputFromItem, type DeclineSignals, type RecoveryPolicy } from '../../core/recovery';
+import type { MoneyAmount } from '../../core/money';
+import {
+  RECOVERY_ACTIONS,
+  customerMessageDraft,
+  decideRecovery,
+  recoveryInputFromItem,
+  type DeclineSignals,
+  type RecoveryDecision,
+  type RecoveryPolicy,
+} from '../../core/recovery';
 import { routeItems } from '../shared/items';
 import { numberListParameter } from '../shared/list-parameter';
 import { OUTPUT_NAMES, recoveryProperties } from './description';
@@ -44,10 +53,23 @@ export class PaymentRecovery implements INodeType {
           now: details.decisionTime ? Date.parse(details.decisionTime as string) : Date.now(),
         });
         const decision = decideRecovery(input, policyFrom(this.getNodeParameter('schedule', index, {}) as IDataObject));
-        return { output: RECOVERY_ACTIONS.indexOf(decision.action), json: { ...item.json, recovery: decision as unknown as IDataObject } };
+        const recovery = decision.action === 'ask_customer' ? { ...decision, customerMessage: messageFor(item.json, { decision, timeZone: input.timeZone }) } : decision;
+        return { output: RECOVERY_ACTIONS.indexOf(decision.action), json: { ...item.json, recovery: recovery as unknown as IDataObject } };
       },
     });
   }
+}
+
+/** The customer's message, drafted from the decision and the item's amount and decline message only: never the item's payload. */
+function messageFor(json: IDataObject, { decision, timeZone }: { decision: RecoveryDecision; timeZone?: string }) {
+  const amount = json.amount as Partial<MoneyAmount> | undefined;
+  const failure = json.failure as IDataObject | undefined;
+  return customerMessageDraft({
+    decision,
+    ...(typeof amount?.minor === 'number' && typeof amount.currency === 'string' && { amount: { minor: amount.minor, currency: amount.currency } }),
+    ...(typeof failure?.message === 'string' && { gatewayMessage: failure.message }),
+    timeZone,
+  });
 }
 
 function overridesFrom(details: IDataObject): Partial<DeclineSignals> {
