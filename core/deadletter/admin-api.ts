@@ -1,4 +1,4 @@
-import { RedirectRefusedError, fetchWithoutRedirects } from '../credentialed-fetch';
+import { AdminApiClient, type AdminApiOptions } from '../runtime-admin';
 import { HttpReplayer } from './replay';
 import type {
   DeadLetterFilter,
@@ -12,68 +12,7 @@ import type {
   ReplayTarget,
 } from './types';
 
-/**
- * The dead-letter store of a running connector runtime, over its admin API
- * (`/admin/dead-letters`, bearer token; the shape is in docs/deadletters.md). This is how
- * the Dead Letter node reaches the embedded runtime's SQLite store.
- */
-export interface AdminApiOptions {
-  /** The runtime's base URL, e.g. `http://127.0.0.1:8080`. */
-  baseUrl: string;
-  token: string;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-}
-
-export class AdminApiError extends Error {
-  constructor(
-    message: string,
-    readonly httpStatus: number,
-  ) {
-    super(message);
-  }
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-class AdminApiClient {
-  private readonly base: string;
-  private readonly fetch: typeof fetch;
-
-  constructor(private readonly options: AdminApiOptions) {
-    this.base = options.baseUrl.replace(/\/+$/, '') + '/admin/dead-letters';
-    this.fetch = options.fetch ?? fetch;
-  }
-
-  /** Sends one request; 2xx and the statuses in `accept` are answers, anything else throws. */
-  async request(method: string, path: string, input: { query?: URLSearchParams; body?: unknown; accept?: number[] } = {}): Promise<Answer> {
-    const url = this.base + path + (input.query && input.query.size > 0 ? `?${input.query}` : '');
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json' };
-    if (input.body !== undefined) headers['content-type'] = 'application/json';
-    // The bearer token goes with every request: a redirect is refused, not followed.
-    const response = await fetchWithoutRedirects(
-      url,
-      {
-        method,
-        headers,
-        body: input.body === undefined ? undefined : JSON.stringify(input.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      },
-      this.fetch,
-    ).catch((error: Error) => {
-      throw error instanceof RedirectRefusedError ? new AdminApiError(`The runtime's admin API ${error.message}`, error.status) : error;
-    });
-    const text = await response.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    if (response.ok || input.accept?.includes(response.status)) return { status: response.status, body };
-    const reason = typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : response.statusText;
-    const hint = response.status === 401 ? ' (check the admin token)' : '';
-    throw new AdminApiError(`The runtime's admin API answered HTTP ${response.status}: ${reason}${hint}`, response.status);
-  }
-}
+export { AdminApiError, type AdminApiOptions } from '../runtime-admin';
 
 /** A filter as query parameters (list) or JSON fields (filtered replay); statuses comma-separated. */
 export function filterFields(filter: DeadLetterFilter): Record<string, string> {
@@ -86,11 +25,16 @@ export function filterFields(filter: DeadLetterFilter): Record<string, string> {
   return fields;
 }
 
+/**
+ * The dead-letter store of a running connector runtime, over its admin API
+ * (`/admin/dead-letters`, bearer token; the shape is in docs/deadletters.md). This is how
+ * the Dead Letter node reaches the embedded runtime's SQLite store.
+ */
 export class AdminApiDeadLetterStore implements DeadLetterStore {
   private readonly client: AdminApiClient;
 
   constructor(options: AdminApiOptions) {
-    this.client = new AdminApiClient(options);
+    this.client = new AdminApiClient(options, '/admin/dead-letters');
   }
 
   async add(entry: NewDeadLetter): Promise<DeadLetterRecord> {

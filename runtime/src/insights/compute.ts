@@ -1,4 +1,5 @@
 import type { EventKind, PaymentEvent } from '../../../core/event';
+import { WEEKDAYS, type FailureRate, type Fulfilment, type Insights } from '../../../core/insights/types';
 import type { StoredEvent } from '../storage/types';
 
 /**
@@ -14,37 +15,9 @@ import type { StoredEvent } from '../storage/types';
  *   its subscription `canceled`, otherwise `open`;
  * - amounts: succeeded payments summed per UTC day and currency.
  */
-export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const UNKNOWN = 'unknown';
 const FAILED_PAYMENT: ReadonlySet<EventKind> = new Set(['payment.failed', 'invoice.payment_failed']);
 const SUCCESS: ReadonlySet<EventKind> = new Set(['payment.succeeded', 'invoice.paid', 'subscription.renewed']);
-
-export interface FailureRate {
-  key: string;
-  attempts: number;
-  failed: number;
-  rate: number;
-}
-
-export interface Fulfilment {
-  paymentMethod: string;
-  fulfilled: number;
-  deadLettered: number;
-  pending: number;
-  /** fulfilled / (fulfilled + deadLettered); pending events are not decided yet. */
-  fulfilledShare: number;
-}
-
-export interface Insights {
-  from: string;
-  to: string;
-  events: number;
-  failureRate: { byGateway: FailureRate[]; byPaymentMethod: FailureRate[] };
-  cancellations: { total: number; byHourOfDay: number[]; byDayOfWeek: Array<{ day: (typeof WEEKDAYS)[number]; count: number }> };
-  fulfilment: Fulfilment[];
-  recovery: { failed: number; recovered: number; canceled: number; open: number; recoveryRate: number };
-  amounts: Array<{ day: string; currency: string; minor: number; count: number }>;
-}
 
 export interface InsightsInput {
   events: StoredEvent[];

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { EventKind, PaymentEvent } from '../../../core/event';
 import { ADMIN_TOKEN, redisStorage, startDestination, tempDir, waitFor, type Destination } from '../support/harness';
-import type { Insights } from '../../../runtime/src/insights/compute';
+import type { Insights } from '../../../core/insights/types';
 import type { Runtime } from '../../../runtime/src/runtime';
 import { observedConfig, startObserved } from './support';
 
