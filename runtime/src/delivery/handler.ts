@@ -83,7 +83,10 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
           timeoutMs: destination.timeoutMs,
           traceparent,
         });
-        annotate({ 'http.response.status_code': attempt.httpStatus ?? 0 }, !attempt.ok);
+        annotate(
+          { 'http.response.status_code': attempt.httpStatus ?? 0, ...(attempt.n8nExecutionId && { 'n8n.execution.id': attempt.n8nExecutionId }) },
+          !attempt.ok,
+        );
         return attempt;
       });
     } catch (error) {
@@ -96,7 +99,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       ...(result.httpStatus && { httpStatus: result.httpStatus }),
     };
     // One log line per decision: the event, where it came from, what it is, what became of it.
-    const decision = { eventKey: key, source: job.event.provider, kind: job.event.kind, destination: destination.name, attempt: job.attempt };
+    const decision = {
+      eventKey: key,
+      source: job.event.provider,
+      kind: job.event.kind,
+      destination: destination.name,
+      attempt: job.attempt,
+      ...(result.n8nExecutionId && { n8nExecutionId: result.n8nExecutionId }),
+    };
     if (result.ok) {
       observer.delivery(destination.name, 'delivered', detail);
       logger.info({ ...decision, outcome: 'delivered', httpStatus: result.httpStatus }, 'delivered');

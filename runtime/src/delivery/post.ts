@@ -1,12 +1,24 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseRetryAfter } from './backoff';
 import { signMessage } from '../../../core/providers/standard-webhooks';
 
-/** What one HTTP attempt came to, classified for the retry decision. */
-export type AttemptResult =
+/**
+ * What one HTTP attempt came to, classified for the retry decision. `n8nExecutionId` is the
+ * n8n execution that took the delivery, where the answer names it (N8N_EXECUTION_ID_HEADER).
+ */
+export type AttemptResult = (
   | { ok: true; httpStatus: number }
-  | { ok: false; retryable: boolean; message: string; httpStatus?: number; code?: string; retryAfterMs?: number };
+  | { ok: false; retryable: boolean; message: string; httpStatus?: number; code?: string; retryAfterMs?: number }
+) & { n8nExecutionId?: string };
+
+/**
+ * n8n itself names no execution in a webhook's answer (docs/operations.md, "Tracing"); a workflow
+ * that answers through a Respond to Webhook node can, with this header set to `{{ $execution.id }}`.
+ */
+export const N8N_EXECUTION_ID_HEADER = 'x-n8n-execution-id';
+/** n8n's execution ids are numbers (or UUIDs); anything else is not logged or traced. */
+const EXECUTION_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export interface SignedPost {
   url: string;
@@ -73,7 +85,7 @@ export class DeliveryClient {
       const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: this.agents[secure ? 'https' : 'http'] }, (response) => {
         // Drain the body so the connection can be reused; its content is not needed.
         response.resume();
-        response.on('end', () => settle(answered(response.statusCode ?? 0, response.headers['retry-after'], now)));
+        response.on('end', () => settle(answered(response.statusCode ?? 0, response.headers, now)));
         response.on('error', (error) => settle(networkFailure(error)));
         response.on('close', () => {
           if (!response.complete) settle({ ok: false, retryable: true, code: 'ECONNRESET', message: 'the connection closed before the answer was complete' });
@@ -95,15 +107,18 @@ export class DeliveryClient {
   }
 }
 
-function answered(status: number, retryAfter: string | undefined, now: Date): AttemptResult {
+function answered(status: number, headers: IncomingHttpHeaders, now: Date): AttemptResult {
   const verdict = classify(status);
-  if (verdict === 'success') return { ok: true, httpStatus: status };
+  const executionId = headers[N8N_EXECUTION_ID_HEADER];
+  const named = typeof executionId === 'string' && EXECUTION_ID.test(executionId) ? { n8nExecutionId: executionId } : {};
+  if (verdict === 'success') return { ok: true, httpStatus: status, ...named };
   return {
     ok: false,
     retryable: verdict === 'retry',
     httpStatus: status,
     message: `the destination answered HTTP ${status}`,
-    retryAfterMs: parseRetryAfter(retryAfter ?? null, now.getTime()),
+    retryAfterMs: parseRetryAfter(headers['retry-after'] ?? null, now.getTime()),
+    ...named,
   };
 }
 

@@ -5,7 +5,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { postWebhook, startDestination, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from '../support/harness';
 import type { Runtime } from '../../../runtime/src/runtime';
 import { traceIdFor } from '../../../runtime/src/tracing/ids';
-import { observedConfig, startObserved } from './support';
+import { captureLogs, observedConfig, startObserved } from './support';
 
 /**
  * With an in-memory span exporter: one trace per event, holding the verify and store
@@ -118,5 +118,59 @@ it('exports over OTLP/HTTP to the endpoint OTEL_EXPORTER_OTLP_ENDPOINT names', a
   } finally {
     await other.runtime.close();
     await new Promise((done) => collector.close(done));
+  }
+});
+
+it('records the n8n execution that took a delivery on its span and log line, where the answer names it', async () => {
+  // Answers like an n8n workflow whose Respond to Webhook node sets x-n8n-execution-id to {{ $execution.id }}:
+  // the first event's first attempt fails in execution 41, its second is execution 42; the second event's answer names none.
+  const executions = new Map([['41', 500], ['42', 200]]);
+  let nextExecution = 41;
+  let unnamed = '';
+  const n8n = await startDestination((_attempt, id) => {
+    if (id === unnamed) return 200;
+    const execution = String(nextExecution++);
+    return { status: executions.get(execution) ?? 200, headers: { 'x-n8n-execution-id': execution } };
+  });
+  const spans = new InMemorySpanExporter();
+  const logs = captureLogs();
+  const other = await startObserved(
+    observedConfig({ storage: `sqlite:${join(dir.path, 'executions.db')}`, destinationUrl: n8n.url, retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 } }),
+    { logger: logs.logger, telemetry: { spanExporter: spans, env: {} } },
+  );
+  try {
+    const named = stripeEventBody();
+    const namedKey = `stripe:${JSON.parse(named).id}`;
+    expect((await postWebhook(other.url, 'stripe', named, stripeSigned(named))).status).toBe(200);
+    await waitFor(() => n8n.accepted().get(namedKey) === 1, 'the named delivery');
+    const plain = stripeEventBody();
+    const plainKey = `stripe:${JSON.parse(plain).id}`;
+    unnamed = plainKey;
+    expect((await postWebhook(other.url, 'stripe', plain, stripeSigned(plain))).status).toBe(200);
+    await waitFor(() => n8n.accepted().get(plainKey) === 1, 'the unnamed delivery');
+    await waitFor(() => spans.getFinishedSpans().filter((span) => span.name === 'payment_webhooks.deliver').length === 3, 'three delivery spans');
+
+    const deliverSpans = spans.getFinishedSpans().filter((span) => span.name === 'payment_webhooks.deliver');
+    const attributesOf = (key: string) =>
+      deliverSpans
+        .filter((span) => span.attributes['payment_webhooks.event_key'] === key)
+        .sort((a, b) => Number(a.attributes.attempt) - Number(b.attributes.attempt))
+        .map((span) => [span.attributes['http.response.status_code'], span.attributes['n8n.execution.id']]);
+    expect(attributesOf(namedKey)).toEqual([
+      [500, '41'],
+      [200, '42'],
+    ]);
+    expect(attributesOf(plainKey)).toEqual([[200, undefined]]);
+
+    const decisions = logs.lines().filter((line) => line.msg === 'delivered' || line.msg === 'delivery will be retried');
+    const decisionsOf = (key: string) => decisions.filter((line) => line.eventKey === key).map((line) => [line.outcome, line.n8nExecutionId]);
+    expect(decisionsOf(namedKey)).toEqual([
+      ['retry', '41'],
+      ['delivered', '42'],
+    ]);
+    expect(decisionsOf(plainKey)).toEqual([['delivered', undefined]]);
+  } finally {
+    await other.runtime.close();
+    await n8n.close();
   }
 });
