@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import {
   ADMIN_TOKEN,
@@ -12,6 +12,7 @@ import {
   type Destination,
 } from '../support/harness';
 import type { Runtime } from '../../../runtime/src/runtime';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 import { observedConfig, startObserved } from './support';
 
 /**
@@ -23,26 +24,6 @@ import { observedConfig, startObserved } from './support';
 jest.setTimeout(90_000);
 
 const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-results');
-
-/**
- * Chromium from PATH (Debian: `apt-get install chromium`), or CHROMIUM_PATH. Missing, the test
- * fails saying how to install it: it is a prerequisite of `npm test` (README), never skipped.
- */
-function chromiumPath(): string {
-  const given = process.env.CHROMIUM_PATH;
-  const candidates = given
-    ? [given]
-    : (process.env.PATH ?? '').split(delimiter).flatMap((dir) => ['chromium', 'chromium-browser'].map((name) => join(dir, name)));
-  const found = candidates.find((file) => existsSync(file) && statSync(file).isFile());
-  if (!found) {
-    throw new Error(
-      `The status-page test drives a real Chromium and found none (${given ? `CHROMIUM_PATH=${given} is not a file` : 'no chromium or chromium-browser on PATH'}). ` +
-        'Install it (Debian/Ubuntu: `apt-get install chromium`) ' +
-        'or set CHROMIUM_PATH to a Chromium binary. README.md, "Run the tests", lists every prerequisite of `npm test`.',
-    );
-  }
-  return found;
-}
 
 const dir = tempDir();
 let destinationUp = false;
@@ -63,7 +44,7 @@ beforeAll(async () => {
     retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 },
   });
   ({ runtime, url } = await startObserved(config));
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

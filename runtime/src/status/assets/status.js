@@ -1,11 +1,14 @@
 /*
  * The status page: polls /status/data (read-only) and, with the admin token the operator
- * typed, loads /admin/insights and replays dead letters through the admin API. The token
- * stays in this tab's memory only.
+ * typed, loads /admin/insights and replays dead letters through the admin API, one at a time
+ * or in bulk (filter, dry-run count, confirm, progress). The token stays in this tab's memory only.
  */
 (function () {
   'use strict';
   var REFRESH_MS = 10000;
+  /** Bulk replays run this many single replays at once: progress moves steadily and the runtime is not flooded. */
+  var BULK_PARALLEL = 4;
+  var BULK_FILTER_FIELDS = ['provider', 'kind', 'errorContains', 'from', 'to', 'limit'];
   var token = '';
 
   function $(id) { return document.getElementById(id); }
@@ -47,6 +50,28 @@
     init = init || {};
     init.headers = Object.assign({ authorization: 'Bearer ' + token }, init.headers || {});
     return init;
+  }
+
+  /**
+   * An admin API call with the typed token: resolves with the JSON body of a 2xx and rejects
+   * with an Error whose message a person can act on (token refused, the API's own error,
+   * the runtime out of reach).
+   */
+  function admin(path, init) {
+    return fetch(path, authorized(init)).then(
+      function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.status === 401) throw new Error('the admin token was not accepted');
+          if (!response.ok) throw new Error(body.error || 'HTTP ' + response.status);
+          return body;
+        });
+      },
+      function (error) { throw new Error('the runtime could not be reached (' + error.message + ')'); },
+    );
+  }
+
+  function postJson(body) {
+    return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   }
 
   function renderThroughput(sources) {
@@ -103,17 +128,29 @@
       var tr = row(deadLetters, [time(record.lastFailedAt), record.provider, record.kind, record.destination, record.error, record.attempts, button]);
       tr.dataset.id = record.id;
     });
+    suggest($('bulk-providers'), data.deadLetters.map(function (record) { return record.provider; }));
+    suggest($('bulk-kinds'), data.deadLetters.map(function (record) { return record.kind; }));
+  }
+
+  /** The bulk form's suggestions: the values among the listed dead letters. */
+  function suggest(datalist, values) {
+    datalist.textContent = '';
+    Array.from(new Set(values)).sort().forEach(function (value) {
+      var option = document.createElement('option');
+      option.value = value;
+      datalist.appendChild(option);
+    });
+  }
+
+  function replayRequest(id) {
+    return admin('/admin/dead-letters/' + encodeURIComponent(id) + '/replay', { method: 'POST' });
   }
 
   function replay(id, button) {
     button.disabled = true;
     $('replay-status').textContent = 'Replaying ' + id + '…';
-    fetch('/admin/dead-letters/' + encodeURIComponent(id) + '/replay', authorized({ method: 'POST' }))
-      .then(function (response) {
-        return response.json().then(function (body) {
-          $('replay-status').textContent = response.ok ? 'Replayed ' + id + ': queued again.' : 'Replay of ' + id + ' failed: ' + (body.error || response.status);
-        });
-      })
+    replayRequest(id)
+      .then(function () { $('replay-status').textContent = 'Replayed ' + id + ': queued again.'; })
       .catch(function (error) { $('replay-status').textContent = 'Replay of ' + id + ' failed: ' + error.message; })
       .then(refresh);
   }
@@ -163,12 +200,7 @@
 
   function loadInsights() {
     if (!token) return;
-    fetch('/admin/insights?days=7', authorized())
-      .then(function (response) {
-        if (response.status === 401) throw new Error('the admin token was not accepted');
-        if (!response.ok) throw new Error('HTTP ' + response.status);
-        return response.json();
-      })
+    admin('/admin/insights?days=7')
       .then(function (insights) {
         $('insights-status').textContent = insights.events + ' events from ' + time(insights.from) + ' to ' + time(insights.to) + '.';
         renderInsights(insights);
@@ -193,6 +225,117 @@
       })
       .catch(function (error) { $('generated').textContent = '· status unavailable: ' + error.message; });
   }
+
+  /*
+   * Bulk replay: the admin API's dry run counts the open dead letters the filter matches;
+   * on confirmation the page lists them and replays each through the single replay, so the
+   * progress is real and every failure is named.
+   */
+  var bulk = { filter: null, running: false };
+
+  function bulkStatus(text, state) {
+    $('bulk-status').textContent = text;
+    $('bulk-status').dataset.state = state;
+  }
+
+  /** The form's filter in the admin API's fields; the times typed are this browser's local time. */
+  function bulkFilter() {
+    var form = $('bulk-replay');
+    var filter = {};
+    BULK_FILTER_FIELDS.forEach(function (name) {
+      var value = form.elements[name].value.trim();
+      if (!value) return;
+      filter[name] = name === 'from' || name === 'to' ? new Date(value).toISOString() : value;
+    });
+    return filter;
+  }
+
+  function resetBulk() {
+    bulk.filter = null;
+    $('bulk-confirm').hidden = true;
+  }
+
+  function plural(count, one, many) { return count.toLocaleString() + ' ' + (count === 1 ? one : many); }
+
+  function countBulk(event) {
+    event.preventDefault();
+    if (bulk.running) return;
+    resetBulk();
+    $('bulk-failures').textContent = '';
+    $('bulk-progress').hidden = true;
+    if (!token) return bulkStatus('Type the admin token first.', 'error');
+    var filter = bulkFilter();
+    bulkStatus('Counting…', 'counting');
+    admin('/admin/dead-letters/replay', postJson(Object.assign({ dryRun: true }, filter)))
+      .then(function (result) {
+        if (result.matched === 0) return bulkStatus('No open dead letters match this filter.', 'none');
+        bulk.filter = filter;
+        bulkStatus(plural(result.matched, 'dead letter matches', 'dead letters match') + '. Nothing is replayed until you confirm.', 'counted');
+        $('bulk-confirm-replay').textContent = 'Replay ' + plural(result.matched, 'dead letter', 'dead letters');
+        $('bulk-confirm').hidden = false;
+      })
+      .catch(function (error) { bulkStatus('Count failed: ' + error.message, 'error'); });
+  }
+
+  function replayBulk() {
+    var filter = bulk.filter;
+    if (!filter || bulk.running) return;
+    bulk.running = true;
+    $('bulk-confirm').hidden = true;
+    $('bulk-count').disabled = true;
+    bulkStatus('Listing the matching dead letters…', 'running');
+    var query = new URLSearchParams(Object.assign({ status: 'open' }, filter)).toString();
+    admin('/admin/dead-letters?' + query)
+      .then(function (body) { return replayEach(body.deadLetters.map(function (record) { return record.id; })); })
+      .catch(function (error) { bulkStatus('Bulk replay failed: ' + error.message, 'error'); })
+      .then(function () {
+        bulk.running = false;
+        bulk.filter = null;
+        $('bulk-count').disabled = false;
+        return refresh();
+      });
+  }
+
+  /** Replays the ids, BULK_PARALLEL at a time, showing progress; ends with the counts and each failure. */
+  function replayEach(ids) {
+    if (ids.length === 0) return bulkStatus('No open dead letters match this filter any more.', 'none');
+    var progress = $('bulk-progress');
+    var failures = $('bulk-failures');
+    var replayed = 0;
+    var failed = 0;
+    var next = 0;
+    progress.max = ids.length;
+    progress.value = 0;
+    progress.hidden = false;
+    var report = function () {
+      progress.value = replayed + failed;
+      bulkStatus('Replaying: ' + (replayed + failed) + ' of ' + ids.length + ' done (' + replayed + ' replayed, ' + failed + ' failed)…', 'running');
+    };
+    report();
+    var worker = function () {
+      if (next >= ids.length) return Promise.resolve();
+      var id = ids[next++];
+      return replayRequest(id)
+        .then(function () { replayed++; }, function (error) {
+          failed++;
+          var item = document.createElement('li');
+          item.textContent = id + ': ' + error.message;
+          failures.appendChild(item);
+        })
+        .then(function () { report(); return worker(); });
+    };
+    var workers = [];
+    for (var index = 0; index < Math.min(BULK_PARALLEL, ids.length); index++) workers.push(worker());
+    return Promise.all(workers).then(function () {
+      bulkStatus('Done: ' + replayed + ' replayed, ' + failed + ' failed, of ' + plural(ids.length, 'dead letter', 'dead letters') + '.', 'done');
+    });
+  }
+
+  $('bulk-replay').addEventListener('submit', countBulk);
+  // A count describes the filter it was made for: changing the filter asks for a new count.
+  $('bulk-replay').addEventListener('input', function () { if (!bulk.running) resetBulk(); });
+  $('bulk-confirm-replay').addEventListener('click', replayBulk);
+  $('bulk-cancel').addEventListener('click', function () { resetBulk(); bulkStatus('Cancelled: nothing was replayed.', 'cancelled'); });
 
   $('token').addEventListener('change', function (event) { token = event.target.value.trim(); refresh(); });
   refresh();
