@@ -18,7 +18,7 @@ const WHEN_EXHAUSTED: Readonly<Record<RecoveryPolicy['whenExhausted'], { name: s
 export const recoveryProperties: INodeProperties[] = [
   {
     displayName:
-      'Connect failed payments (payment.failed events from the Payment Webhook Trigger). Each leaves on one output: Retry (with nextAttemptAt), Ask Customer (with a suggested message), Stop, or Review (possible fraud).',
+      'Connect failed payments (payment.failed events from the Payment Webhook Trigger). Each leaves on one output: Retry (with nextAttemptAt), Ask Customer (with a suggested message, and a masked prompt for an AI model to draft it), Stop, or Review (possible fraud).',
     name: 'notice',
     type: 'notice',
     default: '',
