@@ -6,6 +6,8 @@ import { replayHeaders, startWorld, type World } from './support/world';
 import { traceIdFor } from '../../runtime/src/tracing/ids';
 import { startRuntime } from './support/runtime-process';
 import type { ReceivedMail } from './support/smtp-sink';
+import { CREDENTIAL_IDS } from './support/credentials';
+import { CHAT_COMPLETIONS_PATH, chatCompletionsResponder, draftedMessage, messageText, type ChatMessage } from './support/openai-stand-in';
 
 /*
  * Our package installed into real n8n releases the way n8n installs community packages,
@@ -27,6 +29,8 @@ const ids = (world: World) => ({
   guard: world.templates['card-testing-guard'].id,
   deadLetters: world.templates['dead-letters'].id,
 });
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const mailTo = (world: World, address: string) => world.smtp.messages.filter((mail) => mail.to.includes(address));
 
@@ -210,6 +214,9 @@ describe.each(matrixVersions())('n8n %s', (version) => {
   });
 
   describe('dunning template', () => {
+    // The recorder also plays OpenAI's chat-completions API for the AI step, with a recorded answer.
+    beforeAll(() => world.outside.respond(chatCompletionsResponder(() => ({ status: 200, body: { ok: true } }))));
+    afterAll(() => world.outside.respond(() => ({ status: 200, body: { ok: true } })));
     const minutesAgo = (minutes: number) => Math.floor(Date.now() / 1000) - minutes * 60;
 
     test('a technical decline is retried at Stripe once its retry time has come', async () => {
@@ -235,13 +242,57 @@ describe.each(matrixVersions())('n8n %s', (version) => {
       expect(hoursAway).toBeGreaterThan(1);
     });
 
-    test('an expired card asks the customer with a message chosen by the reason', async () => {
-      const event = paymentFailed({ amount: 12_345, currency: 'eur', email: 'expired@example.com', code: 'expired_card', declineCode: 'expired_card' });
+    // The AI step's prompt as the OpenAI stand-in received it: the system message and the user message.
+    const promptsSent = () =>
+      world.outside.matching('POST', new RegExp(`^${CHAT_COMPLETIONS_PATH}$`)).map((request) => (request.json as { messages: ChatMessage[] }).messages);
+
+    /** The dunning execution that handled an event, found by its idempotency key. */
+    const executionOf = (key: string) =>
+      world.n8n.executions.list(ids(world).dunning).find((run) => {
+        const runData = world.n8n.executions.data(run.id).resultData.runData;
+        return ['Stripe Webhook', 'From Runtime or Replay'].some((trigger) => runData[trigger]?.[0].data?.main?.[0]?.[0]?.json.idempotencyKey === key);
+      });
+
+    test('an expired card: the AI step drafts the customer\'s email from a masked prompt, and the payment is tried again when it says', async () => {
+      const cardNumber = '4000 0566 5566 5556';
+      const leakedKey = 'sk_live_51NcE2eDunningNeverSent0123456789';
+      const event = paymentFailed({
+        amount: 12_345, currency: 'eur', email: 'expired@example.com', code: 'expired_card', declineCode: 'expired_card',
+        message: `Your card ${cardNumber} has expired. (request key ${leakedKey})`,
+      });
+      const before = promptsSent().length;
       expect((await send('stripe-dunning', sign(event, world.stripeSecret))).status).toBe(200);
       const mail = await mailWhere(world, (candidate) => candidate.to.includes('expired@example.com'));
       expect(mail.subject).toBe('Your card has expired');
-      expect(mail.text).toContain('€123.45');
-      expect(mail.text).toContain('The card we have on file for you has expired');
+      expect(mail.text).toContain(escapeHtml(draftedMessage));
+      expect(mail.text).toContain('<strong>€123.45</strong>');
+      expect(mail.text).not.toContain('The card we have on file for you has expired');
+
+      expect(promptsSent()).toHaveLength(before + 1);
+      const [system, user] = promptsSent()[before];
+      expect([system.role, user.role]).toEqual(['system', 'user']);
+      const prompt = messageText(user);
+      const key = `stripe:${event.id}`;
+      const execution = executionOf(key)!;
+      const recovery = world.n8n.executions.outputOf(execution.id, 'Payment Recovery')[1][0].recovery as { nextAttemptAt: string };
+      const retryDate = new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeZone: 'UTC' }).format(new Date(recovery.nextAttemptAt));
+      expect(prompt).toContain('What happened: the card on file has expired.');
+      expect(prompt).toContain('What the customer should do: add a new card or another payment method.');
+      expect(prompt).toContain('Amount due: €123.45');
+      expect(prompt).toContain(`the payment will be tried again on ${retryDate}`);
+      expect(prompt).toContain("The bank's message: Your card [card number] has expired. (request key [secret])");
+      const sent = `${messageText(system)}\n${prompt}`;
+      for (const secret of [cardNumber, cardNumber.replace(/ /g, ''), leakedKey, 'expired@example.com', world.stripeSecret, 'sk_test_e2e_loopback']) {
+        expect(sent).not.toContain(secret);
+      }
+      // Nothing of the gateway's payload: no ids, no field names.
+      for (const raw of [event.id, (event.data.object as { id: string }).id, 'last_payment_error', 'payment_intent', 'fp_e2e', '{']) expect(sent).not.toContain(raw);
+
+      // What the workflow did with the answer: the drafted text is the email's body, then the retry waits for the date it names.
+      const [[chosen]] = world.n8n.executions.outputOf(execution.id, 'Choose Customer Message');
+      expect(chosen.dunningEmail).toMatchObject({ body: draftedMessage, draftedBy: 'ai' });
+      expect(world.n8n.executions.nodesRun(execution.id)).toEqual(expect.arrayContaining(['Retry Planned?', 'Complete (Retry Scheduled)', 'Wait Until Next Attempt']));
+      expect(Date.parse(recovery.nextAttemptAt) - Date.now()).toBeGreaterThan(3_600_000);
     });
 
     test('a suspected fraud goes to the team for review', async () => {
@@ -250,6 +301,25 @@ describe.each(matrixVersions())('n8n %s', (version) => {
       const mail = await mailWhere(world, (candidate) => candidate.subject.includes(`stripe:${event.id}`));
       expect(mail.to).toEqual(['payments-team@example.com']);
       expect(mail.subject).toMatch(/^Payment needs review|^Payment collection stopped/);
+    });
+
+    // Last of the dunning tests: it removes the OpenAI credential.
+    test('without an OpenAI credential the customer gets the deterministic message, and the model is not called', async () => {
+      await world.owner.rest('DELETE', `/rest/credentials/${CREDENTIAL_IDS.openAi}`);
+      const before = promptsSent().length;
+      const event = paymentFailed({ amount: 5000, currency: 'jpy', email: 'no-ai@example.com', code: 'expired_card', declineCode: 'expired_card' });
+      expect((await send('stripe-dunning', sign(event, world.stripeSecret))).status).toBe(200);
+      const mail = await mailWhere(world, (candidate) => candidate.to.includes('no-ai@example.com'));
+      expect(mail.subject).toBe('Your card has expired');
+      expect(mail.text).toContain('The card we have on file for you has expired. Please add your new card so your payment can go through.');
+      expect(mail.text).toMatch(/We will try the payment again on \w+day, \w+ \d{1,2}, \d{4}\./);
+      expect(mail.text).toContain('<strong>¥5,000</strong>');
+      expect(mail.text).not.toContain(escapeHtml(draftedMessage));
+      expect(promptsSent()).toHaveLength(before);
+      const execution = executionOf(`stripe:${event.id}`)!;
+      expect(execution.status).not.toBe('error');
+      const [[chosen]] = world.n8n.executions.outputOf(execution.id, 'Choose Customer Message');
+      expect(chosen.dunningEmail).toMatchObject({ draftedBy: 'fallback' });
     });
   });
 

@@ -24,6 +24,8 @@ export interface CredentialTargets {
   /** Each n8n instance keeps its keys apart from the others' in the shared Redis. */
   redisKeyPrefix: string;
   smtpPort: number;
+  /** The OpenAI credential's Base URL: the loopback stand-in for OpenAI's API (OpenAI's own when not given). */
+  openAiBaseUrl?: string;
 }
 
 export function testCredentials(targets: CredentialTargets): CredentialExport[] {
@@ -62,9 +64,10 @@ export function testCredentials(targets: CredentialTargets): CredentialExport[] 
     },
     // Reached over the tests' loopback stand-in for Stripe's API; the key is never valid.
     { id: CREDENTIAL_IDS.stripeApi, name: 'Stripe API', type: 'stripeApi', data: { secretKey: 'sk_test_e2e_loopback' } },
+    // The dunning template's AI step, reached over the tests' loopback stand-in for OpenAI's API.
+    { id: CREDENTIAL_IDS.openAi, name: 'OpenAI', type: 'openAiApi', data: { apiKey: 'sk-e2e-loopback', ...(targets.openAiBaseUrl && { url: targets.openAiBaseUrl }) } },
     // Referenced by disabled or unused branches only.
     { id: CREDENTIAL_IDS.hubspot, name: 'HubSpot', type: 'hubspotAppToken', data: { appToken: 'pat-e2e-unused' } },
-    { id: CREDENTIAL_IDS.openAi, name: 'OpenAI', type: 'openAiApi', data: { apiKey: 'sk-e2e-unused' } },
     { id: CREDENTIAL_IDS.slack, name: 'Slack', type: 'slackApi', data: { accessToken: 'xoxb-e2e-unused' } },
   ];
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CREDENTIAL_IDS, testCredentials } from './credentials';
 import { startHttpRecorder, type HttpRecorder } from './http-recorder';
+import { OPENAI_BASE_PATH } from './openai-stand-in';
 import { startN8n, type N8nInstance, type WorkflowExport } from './n8n-instance';
 import { setUpOwner, type OwnerSession } from './n8n-owner';
 import { SmtpSink, startSmtpSink } from './smtp-sink';
@@ -11,7 +12,7 @@ export interface World {
   n8n: N8nInstance;
   owner: OwnerSession;
   smtp: SmtpSink;
-  /** Stands in for the CRM (/crm), the accounting system (/accounting), Stripe's API (/stripe) and the fast lane. */
+  /** Stands in for the CRM (/crm), the accounting system (/accounting), Stripe's API (/stripe), OpenAI's API (/openai) and the fast lane. */
   outside: HttpRecorder;
   stripeSecret: string;
   deliverySecret: string;
@@ -46,6 +47,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       redisUrl,
       redisKeyPrefix: `e2e-${options.version}-${randomBytes(4).toString('hex')}:`,
       smtpPort: smtp.port,
+      openAiBaseUrl: `${outside.url}${OPENAI_BASE_PATH}`,
     }),
     // Filled in once n8n runs and its owner has made an API key.
     { id: CREDENTIAL_IDS.n8nApi, name: 'n8n API (dead letters)', type: 'paymentWebhooksN8nApi', data: { baseUrl: '', apiKey: '' } },
