@@ -1,24 +1,37 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseRetryAfter } from './backoff';
 import { signMessage } from '../../../core/providers/standard-webhooks';
 
 /**
  * What one HTTP attempt came to, classified for the retry decision. `n8nExecutionId` is the
- * n8n execution that took the delivery, where the answer names it (N8N_EXECUTION_ID_HEADER).
+ * n8n execution that took the delivery, where the answer names it (executionIdIn).
  */
 export type AttemptResult = (
   | { ok: true; httpStatus: number }
   | { ok: false; retryable: boolean; message: string; httpStatus?: number; code?: string; retryAfterMs?: number }
 ) & { n8nExecutionId?: string };
 
-/**
- * n8n itself names no execution in a webhook's answer (docs/operations.md, "Tracing"); a workflow
- * that answers through a Respond to Webhook node can, with this header set to `{{ $execution.id }}`.
- */
-export const N8N_EXECUTION_ID_HEADER = 'x-n8n-execution-id';
 /** n8n's execution ids are numbers (or UUIDs); anything else is not logged or traced. */
 const EXECUTION_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** An answer's body is read only when it is JSON this small; anything else is drained unread. */
+const ANSWER_BODY_LIMIT = 4096;
+
+/**
+ * The n8n execution an answer names: `{"executionId": …}`, which the Payment Webhook Trigger
+ * answers on n8n 2.x (where n8n creates the execution before it answers) and a Respond to
+ * Webhook node can answer on 1.x (docs/operations.md, "Tracing").
+ */
+function executionIdIn(body: Buffer | undefined): string | undefined {
+  if (!body || body.length === 0) return undefined;
+  try {
+    const executionId = (JSON.parse(body.toString('utf8')) as { executionId?: unknown } | null)?.executionId;
+    const text = typeof executionId === 'number' ? String(executionId) : executionId;
+    return typeof text === 'string' && EXECUTION_ID.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SignedPost {
   url: string;
@@ -83,9 +96,18 @@ export class DeliveryClient {
         resolve(result);
       };
       const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: this.agents[secure ? 'https' : 'http'] }, (response) => {
-        // Drain the body so the connection can be reused; its content is not needed.
-        response.resume();
-        response.on('end', () => settle(answered(response.statusCode ?? 0, response.headers, now)));
+        // Read to the end so the connection can be reused; only a small JSON body is kept.
+        const keep = /^application\/json\b/i.test(response.headers['content-type'] ?? '');
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (keep && size <= ANSWER_BODY_LIMIT) chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const body = keep && size <= ANSWER_BODY_LIMIT ? Buffer.concat(chunks) : undefined;
+          settle(answered(response.statusCode ?? 0, { retryAfter: response.headers['retry-after'], body }, now));
+        });
         response.on('error', (error) => settle(networkFailure(error)));
         response.on('close', () => {
           if (!response.complete) settle({ ok: false, retryable: true, code: 'ECONNRESET', message: 'the connection closed before the answer was complete' });
@@ -107,17 +129,17 @@ export class DeliveryClient {
   }
 }
 
-function answered(status: number, headers: IncomingHttpHeaders, now: Date): AttemptResult {
+function answered(status: number, answer: { retryAfter?: string; body?: Buffer }, now: Date): AttemptResult {
   const verdict = classify(status);
-  const executionId = headers[N8N_EXECUTION_ID_HEADER];
-  const named = typeof executionId === 'string' && EXECUTION_ID.test(executionId) ? { n8nExecutionId: executionId } : {};
+  const executionId = executionIdIn(answer.body);
+  const named = executionId ? { n8nExecutionId: executionId } : {};
   if (verdict === 'success') return { ok: true, httpStatus: status, ...named };
   return {
     ok: false,
     retryable: verdict === 'retry',
     httpStatus: status,
     message: `the destination answered HTTP ${status}`,
-    retryAfterMs: parseRetryAfter(headers['retry-after'] ?? null, now.getTime()),
+    retryAfterMs: parseRetryAfter(answer.retryAfter ?? null, now.getTime()),
     ...named,
   };
 }

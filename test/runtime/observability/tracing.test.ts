@@ -122,15 +122,16 @@ it('exports over OTLP/HTTP to the endpoint OTEL_EXPORTER_OTLP_ENDPOINT names', a
 });
 
 it('records the n8n execution that took a delivery on its span and log line, where the answer names it', async () => {
-  // Answers like an n8n workflow whose Respond to Webhook node sets x-n8n-execution-id to {{ $execution.id }}:
-  // the first event's first attempt fails in execution 41, its second is execution 42; the second event's answer names none.
+  // Answers like the Payment Webhook Trigger on n8n 2.x, {"executionId":"…"}: the first event's first attempt fails in
+  // execution 41, its second is execution 42.
   const executions = new Map([['41', 500], ['42', 200]]);
   let nextExecution = 41;
   let unnamed = '';
   const n8n = await startDestination((_attempt, id) => {
-    if (id === unnamed) return 200;
+    // n8n's own Webhook node answering at once names no execution.
+    if (id === unnamed) return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"message":"Workflow was started"}' };
     const execution = String(nextExecution++);
-    return { status: executions.get(execution) ?? 200, headers: { 'x-n8n-execution-id': execution } };
+    return { status: executions.get(execution) ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executionId: execution }) };
   });
   const spans = new InMemorySpanExporter();
   const logs = captureLogs();

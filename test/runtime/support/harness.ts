@@ -96,7 +96,7 @@ export interface Destination {
  * n-th delivery (0-based) of a webhook-id; 200 by default.
  */
 export async function startDestination(
-  respond: (attempt: number, id: string) => number | { status: number; headers?: Record<string, string>; delayMs?: number } = () => 200,
+  respond: (attempt: number, id: string) => number | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } = () => 200,
 ): Promise<Destination> {
   const received: Received[] = [];
   const seen = new Map<string, number>();
@@ -108,9 +108,9 @@ export async function startDestination(
       const attempt = seen.get(id) ?? 0;
       seen.set(id, attempt + 1);
       const answer = respond(attempt, id);
-      const { status, headers = {}, delayMs = 0 } = typeof answer === 'number' ? { status: answer } : answer;
+      const { status, headers = {}, body, delayMs = 0 } = typeof answer === 'number' ? { status: answer } : answer;
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), status });
-      setTimeout(() => response.writeHead(status, headers).end(), delayMs);
+      setTimeout(() => response.writeHead(status, headers).end(body), delayMs);
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
