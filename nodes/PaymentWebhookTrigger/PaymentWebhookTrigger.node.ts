@@ -35,8 +35,10 @@ export class PaymentWebhookTrigger implements INodeType {
         path: '={{ $parameter.path }}',
         isFullPath: true,
         responseMode: '={{ $parameter.responseMode }}',
-        // An empty 200: without it n8n 1.x answers the literal text "firstEntryJson".
-        responseData: 'noData',
+        // Answering at once, n8n 2.x evaluates this after creating the execution: the answer names it, and
+        // the payment webhooks runtime records it on the delivery. n8n 1.x answers before the execution
+        // exists ($executionId unset): an empty 200, as "noData" gives (without it 1.x answers the text "firstEntryJson").
+        responseData: '={{ $executionId ? { executionId: $executionId } : "noData" }}',
       },
     ],
     properties: triggerProperties,

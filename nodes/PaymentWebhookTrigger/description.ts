@@ -51,6 +51,12 @@ export const triggerProperties: INodeProperties[] = [
         value: 'lastNode',
         description: 'Confirm only after the workflow succeeded, so a failed run makes the gateway send the event again. Slow workflows may hit the gateway’s time limit.',
       },
+      {
+        name: 'Using a Respond to Webhook Node',
+        value: 'responseNode',
+        description:
+          'A Respond to Webhook node (version 1) in the workflow answers a verified event. On n8n 1.x, one right after this trigger answering JSON whose field executionId holds the execution’s ID tells the payment webhooks runtime which execution took each delivery (n8n 2.x says so without it).',
+      },
     ],
     default: 'onReceived',
     description: 'When to tell the gateway its webhook arrived',

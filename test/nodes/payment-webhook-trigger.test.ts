@@ -314,7 +314,7 @@ describe('Payment Webhook Trigger description', () => {
         path: '={{ $parameter.path }}',
         isFullPath: true,
         responseMode: '={{ $parameter.responseMode }}',
-        responseData: 'noData',
+        responseData: '={{ $executionId ? { executionId: $executionId } : "noData" }}',
       }),
     ]);
   });
