@@ -15,6 +15,8 @@ export const CREDENTIAL_IDS = {
   slack: 'pwSlack000000001',
   n8nApi: 'pwN8nApi00000001',
   replayAuth: 'pwReplayAuth0001',
+  insightsAuth: 'pwInsightsAuth01',
+  runtimeAdmin: 'pwRuntimeAdmin01',
 } as const;
 
 export interface CredentialTargets {

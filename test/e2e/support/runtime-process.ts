@@ -11,6 +11,8 @@ export interface RuntimeOptions {
   /** The n8n webhook URL deliveries go to, and the Standard Webhooks secret they are signed with. */
   destinationUrl: string;
   deliverySecret: string;
+  /** Turns the admin API (`/admin/*`, insights and dead letters) on with this bearer token. */
+  adminToken?: string;
 }
 
 export interface RuntimeProcess {
@@ -29,10 +31,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<RuntimeProc
     sources: [{ name: 'stripe', provider: 'stripe', secrets: ['${E2E_STRIPE_SECRET}'], toleranceSeconds: 300 }],
     destinations: [{ name: 'n8n', url: options.destinationUrl, signingSecret: '${E2E_DELIVERY_SECRET}', kinds: ['*'] }],
     retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 2000 },
+    ...(options.adminToken && { admin: { token: '${E2E_ADMIN_TOKEN}' } }),
   };
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
-  return launchRuntime({ args: ['--config', file], env: { E2E_STRIPE_SECRET: options.stripeSecret, E2E_DELIVERY_SECRET: options.deliverySecret }, dir, port });
+  const env = { E2E_STRIPE_SECRET: options.stripeSecret, E2E_DELIVERY_SECRET: options.deliverySecret, E2E_ADMIN_TOKEN: options.adminToken ?? '' };
+  return launchRuntime({ args: ['--config', file], env, dir, port });
 }
 
 export interface RuntimeLaunch {

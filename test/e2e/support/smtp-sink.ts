@@ -7,6 +7,13 @@ export interface ReceivedMail {
   subject: string;
   /** Headers and body, quoted-printable and base64 parts decoded. */
   text: string;
+  /** The leaf MIME parts (the HTML, each attachment), each with its headers (lower-case names) and decoded bytes. */
+  parts: MailPart[];
+}
+
+export interface MailPart {
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 export interface SmtpSink {
@@ -104,7 +111,34 @@ function addressIn(line: string): string {
 function parseMessage(envelope: { from: string; to: string[] }, raw: string): ReceivedMail {
   const unfolded = raw.replace(/\r\n[ \t]+/g, ' ');
   const subject = decodeHeader(/^Subject: (.*)$/im.exec(unfolded)?.[1] ?? '');
-  return { from: envelope.from, to: envelope.to, subject, text: decodeParts(raw) };
+  return { from: envelope.from, to: envelope.to, subject, text: decodeParts(raw), parts: mimeParts(raw) };
+}
+
+/** The leaf parts of a MIME entity (headers, blank line, body), multiparts split by their boundary. */
+function mimeParts(entity: string): MailPart[] {
+  const split = entity.indexOf('\r\n\r\n');
+  const head = split < 0 ? entity : entity.slice(0, split);
+  const body = split < 0 ? '' : entity.slice(split + 4);
+  const headers: Record<string, string> = {};
+  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const boundary = /^multipart\/[^;]+;.*boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1];
+  if (boundary) {
+    return body
+      .split(`--${boundary}`)
+      .slice(1, -1) // before the first boundary is the preamble; after the closing one, the epilogue
+      .flatMap((part) => mimeParts(part.replace(/^\r\n/, '')));
+  }
+  const encoding = (headers['content-transfer-encoding'] ?? '').toLowerCase();
+  const bytes =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64')
+      : encoding === 'quoted-printable'
+        ? Buffer.from(decodeQuotedPrintable(body), 'utf8')
+        : Buffer.from(body, 'utf8');
+  return [{ headers, body: bytes }];
 }
 
 /** Decodes RFC 2047 encoded words (=?UTF-8?Q?...?= and =?UTF-8?B?...?=). */

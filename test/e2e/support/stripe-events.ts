@@ -44,6 +44,8 @@ export interface PaymentFacts {
   email?: string;
   customer?: string;
   invoice?: string | null;
+  /** Stripe's payment method type (`card` unless given), which the runtime's insights group by. */
+  paymentMethod?: string;
 }
 
 function paymentIntent(facts: PaymentFacts, status: string, extra: Record<string, unknown> = {}) {
@@ -61,7 +63,7 @@ function paymentIntent(facts: PaymentFacts, status: string, extra: Record<string
     livemode: false,
     metadata: { order_id: '1042' },
     payment_method: id('pm'),
-    payment_method_types: ['card'],
+    payment_method_types: [facts.paymentMethod ?? 'card'],
     receipt_email: facts.email ?? null,
     status,
     created: Math.floor(Date.now() / 1000) - 5,
@@ -146,5 +148,16 @@ export function subscriptionCreated(facts: { customer: string; subscription: str
     status: 'active',
     items: { object: 'list', data: [{ id: id('si'), price: { id: 'price_e2e', unit_amount: 2500, currency: 'eur' } }] },
     created: Math.floor(Date.now() / 1000),
+  });
+}
+
+export function subscriptionDeleted(facts: { customer: string; subscription: string }) {
+  return envelope('customer.subscription.deleted', {
+    id: facts.subscription,
+    object: 'subscription',
+    customer: facts.customer,
+    status: 'canceled',
+    canceled_at: Math.floor(Date.now() / 1000),
+    created: Math.floor(Date.now() / 1000) - 30 * 86_400,
   });
 }

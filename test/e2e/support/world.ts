@@ -17,6 +17,8 @@ export interface World {
   stripeSecret: string;
   deliverySecret: string;
   replayToken: string;
+  /** The header value the insights template's Send Now webhook asks for. */
+  insightsToken: string;
   templates: Record<string, WorkflowExport>;
   stop(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export interface WorldOptions {
 }
 
 const REPLAY_HEADER = 'x-replay-token';
+const INSIGHTS_HEADER = 'x-insights-token';
 
 export async function startWorld(options: WorldOptions): Promise<World> {
   const redisUrl = process.env.REDIS_URL;
@@ -38,6 +41,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const stripeSecret = `whsec_${randomBytes(24).toString('base64')}`;
   const deliverySecret = `whsec_${randomBytes(24).toString('base64')}`;
   const replayToken = randomBytes(16).toString('hex');
+  const insightsToken = randomBytes(16).toString('hex');
   const templates = Object.fromEntries(templateNames().map((name) => [name, loadTemplate(name)]));
   const workflows = [...Object.values(templates), ...options.workflows];
   const credentials = [
@@ -52,6 +56,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     // Filled in once n8n runs and its owner has made an API key.
     { id: CREDENTIAL_IDS.n8nApi, name: 'n8n API (dead letters)', type: 'paymentWebhooksN8nApi', data: { baseUrl: '', apiKey: '' } },
     { id: CREDENTIAL_IDS.replayAuth, name: 'Dead letter replay token', type: 'httpHeaderAuth', data: { name: REPLAY_HEADER, value: replayToken } },
+    { id: CREDENTIAL_IDS.insightsAuth, name: 'Insights request token', type: 'httpHeaderAuth', data: { name: INSIGHTS_HEADER, value: insightsToken } },
+    // Pointed at a runtime by the test that starts one.
+    { id: CREDENTIAL_IDS.runtimeAdmin, name: 'Payment webhooks runtime admin', type: 'paymentWebhooksRuntimeApi', data: { baseUrl: 'http://127.0.0.1:9', token: 'unset' } },
   ];
   let n8n: N8nInstance | undefined;
   try {
@@ -84,6 +91,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       stripeSecret,
       deliverySecret,
       replayToken,
+      insightsToken,
       templates,
       stop: async () => {
         await started.stop();
@@ -100,6 +108,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 }
 
 export const replayHeaders = (world: World) => ({ 'content-type': 'application/json', [REPLAY_HEADER]: world.replayToken });
+export const insightsHeaders = (world: World) => ({ [INSIGHTS_HEADER]: world.insightsToken });
 
 /** POST webhook paths of a workflow's enabled webhook nodes (ours and n8n's own). */
 export function webhookPathsOf(workflow: WorkflowExport): string[] {
