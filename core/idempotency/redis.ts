@@ -30,6 +30,23 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'payment-webhooks:idempotency:';
 const CLAIMED = 'claimed:';
 const COMPLETED = 'completed:';
 
+/** The value a claim holds, for writers that take keys in their own scripts (the runtime's batched ingress). */
+export function claimedValue(token: string): string {
+  return CLAIMED + token;
+}
+
+/** The value a completed key holds, in the format `get` and `claim` read. */
+export function completedValue(result: unknown, options: { completedAt: number; retentionMs: number }): string {
+  const { completedAt, retentionMs } = options;
+  const record: StoredCompletion = { result: result ?? null, completedAt, expiresAt: completedAt + retentionMs };
+  return COMPLETED + JSON.stringify(record);
+}
+
+/** Whether a stored value is a completed record (otherwise a claim). */
+export function isCompletedValue(value: string): boolean {
+  return value.startsWith(COMPLETED);
+}
+
 /** SET NX PX takes the key; when it is taken, answer what holds it in the same step. */
 const CLAIM_SCRIPT = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
@@ -96,9 +113,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async complete(key: string, token: string, result: unknown, options: CompleteOptions = {}): Promise<boolean> {
     const retentionMs = Math.max(1, Math.ceil(options.retentionMs ?? DEFAULT_RETENTION_MS));
-    const completedAt = Date.now();
-    const record: StoredCompletion = { result: result ?? null, completedAt, expiresAt: completedAt + retentionMs };
-    const done = await this.client.idempotencyComplete(this.redisKey(key), CLAIMED + token, COMPLETED + JSON.stringify(record), retentionMs);
+    const completed = completedValue(result, { completedAt: Date.now(), retentionMs });
+    const done = await this.client.idempotencyComplete(this.redisKey(key), CLAIMED + token, completed, retentionMs);
     return done === 1;
   }
 
@@ -128,6 +144,6 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 }
 
 function parseCompletion(value: string): StoredCompletion | undefined {
-  if (!value.startsWith(COMPLETED)) return undefined;
+  if (!isCompletedValue(value)) return undefined;
   return JSON.parse(value.slice(COMPLETED.length)) as StoredCompletion;
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { TurnBatch } from '../turn-batch';
 import type { RiskWindowStore, WindowOp } from './types';
 
 export interface RedisRiskWindowStoreOptions {
@@ -8,84 +9,193 @@ export interface RedisRiskWindowStoreOptions {
 }
 
 /**
- * Every window op of one call in one script (atomic, like MULTI/EXEC, in one command): per
- * key, trim to the window, add the member if given (refreshing the key's expiry), count.
- * ARGV: the score to add at, then per key the trim cutoff, the window, 1/0 for a member, the member.
+ * Every window and bucket call made in one event-loop turn, in one script (atomic, one round
+ * trip). ARGV[1] is the calls as JSON, in order; ARGV[2] the batch's time, from which every
+ * window is counted; ARGV[3] is 1 when every window given a member is trimmed this time.
+ *
+ * Sliding windows (sorted sets scored by time): each member is added in call order and each
+ * window counted once per batch (ZCOUNT over the window, no trim on the way); the count a call
+ * sees is that count less the members later calls added. That subtraction holds only when
+ * every member already stored is inside the window, so a window given two members in one batch
+ * is trimmed first; any other is trimmed one batch in TRIM_EVERY, and expires a window after
+ * its last member. A window marked `subsetOf` is not read at all when the window it is a
+ * subset of holds only the current member.
+ *
+ * Volume buckets (one hash per source, a field per bucket index): the calls for one bucket
+ * add their events in one HINCRBY and read the history once; each call sees the count as it
+ * stood after its own event. Buckets older than the history are dropped once the hash holds
+ * twice as many fields as it shows (a quiet source expires with its key).
  */
-const SLIDE_SCRIPT = `
-local counts = {}
-for i, key in ipairs(KEYS) do
-  local at = 2 + (i - 1) * 4
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[at])
-  if ARGV[at + 2] == '1' then
-    redis.call('ZADD', key, ARGV[1], ARGV[at + 3])
-    redis.call('PEXPIRE', key, ARGV[at + 1])
-  end
-  counts[i] = redis.call('ZCARD', key)
-end
-return counts
-`;
-
-/**
- * A source's volume counts in one hash, a field per bucket index: count one event in the
- * current bucket, keep the key while the source is active, and return the last `history`
- * counts as integers, oldest first. Buckets older than that are dropped once the hash holds
- * twice as many fields as it shows (a source that went quiet expires with its key).
- * ARGV: the current bucket index, history, the key's expiry in ms.
- */
-const BUCKET_SCRIPT = `
-local current = tonumber(ARGV[1])
-local history = tonumber(ARGV[2])
-redis.call('HINCRBY', KEYS[1], current, 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local fields = {}
-for i = 1, history do fields[i] = current - history + i end
-local counts = redis.call('HMGET', KEYS[1], unpack(fields))
-for i = 1, history do counts[i] = tonumber(counts[i]) or 0 end
-if redis.call('HLEN', KEYS[1]) > 2 * history then
-  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
-    if tonumber(field) <= current - history then redis.call('HDEL', KEYS[1], field) end
+const BATCH_SCRIPT = `
+local calls = cjson.decode(ARGV[1])
+local now = tonumber(ARGV[2])
+local trimAll = ARGV[3] == '1'
+local results = {}
+local addsTo, windowOf, countOf = {}, {}, {}
+for c, call in ipairs(calls) do
+  if call.t == 's' then
+    for _, op in ipairs(call.ops) do
+      if op.m then
+        local key = KEYS[op.k]
+        addsTo[key] = (addsTo[key] or 0) + 1
+        windowOf[key] = op.w
+      end
+    end
   end
 end
-return counts
+for key, adds in pairs(addsTo) do
+  if adds > 1 or trimAll then redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowOf[key]) end
+end
+local added = {}
+for c, call in ipairs(calls) do
+  if call.t == 's' then
+    added[c] = {}
+    for o, op in ipairs(call.ops) do
+      added[c][o] = op.m and redis.call('ZADD', KEYS[op.k], call.now, op.m) or 0
+    end
+  end
+end
+for key, _ in pairs(addsTo) do redis.call('PEXPIRE', key, windowOf[key]) end
+-- members later calls of the batch added to each window, walking back from the end
+local after = {}
+local addedLater = {}
+for c = #calls, 1, -1 do
+  local call = calls[c]
+  if call.t == 's' then
+    addedLater[c] = {}
+    for o = #call.ops, 1, -1 do
+      local key = KEYS[call.ops[o].k]
+      addedLater[c][o] = after[key] or 0
+      after[key] = (after[key] or 0) + added[c][o]
+    end
+  end
+end
+local function count(key, windowMs)
+  if countOf[key] == nil then countOf[key] = redis.call('ZCOUNT', key, '(' .. (now - windowMs), '+inf') end
+  return countOf[key]
+end
+local bucketCalls = {}
+for c, call in ipairs(calls) do
+  if call.t == 's' then
+    local counts = {}
+    for o, op in ipairs(call.ops) do
+      local whole = call.ops[op.s or 0]
+      if whole and whole.m and counts[op.s] <= 1 then
+        counts[o] = op.m and 1 or 0
+      else
+        counts[o] = count(KEYS[op.k], op.w) - addedLater[c][o]
+      end
+    end
+    results[c] = counts
+  else
+    local group = call.k .. ':' .. call.cur .. ':' .. call.hist
+    bucketCalls[group] = bucketCalls[group] or {}
+    table.insert(bucketCalls[group], c)
+  end
+end
+for _, group in pairs(bucketCalls) do
+  local first = calls[group[1]]
+  local key = KEYS[first.k]
+  local current = tonumber(first.cur)
+  local history = tonumber(first.hist)
+  redis.call('HINCRBY', key, current, #group)
+  redis.call('PEXPIRE', key, first.exp)
+  local fields = {}
+  for i = 1, history do fields[i] = current - history + i end
+  local stored = redis.call('HMGET', key, unpack(fields))
+  for i = 1, history do stored[i] = tonumber(stored[i]) or 0 end
+  for rank, c in ipairs(group) do
+    local counts = {}
+    for i = 1, history do counts[i] = stored[i] end
+    counts[history] = stored[history] - (#group - rank)
+    results[c] = counts
+  end
+  if redis.call('HLEN', key) > 2 * history then
+    for _, field in ipairs(redis.call('HKEYS', key)) do
+      if tonumber(field) <= current - history then redis.call('HDEL', key, field) end
+    end
+  end
+end
+return cjson.encode(results)
 `;
 
-/** The client with the scripts defined on it (ioredis adds the methods at run time). */
-type ScriptedRedis = Redis & {
-  slideWindows(numKeys: number, ...args: string[]): Promise<number[]>;
-  countBucket(key: string, current: string, history: string, expireMs: string): Promise<number[]>;
-};
+/** Every window given a member is trimmed once in this many batches, so a window that gets one member at a time stays bounded. */
+const TRIM_EVERY = 16;
+
+interface SlideCall {
+  t: 's';
+  now: number;
+  ops: Array<{ k: number; w: number; m?: string; s?: number }>;
+}
+
+interface BucketCall {
+  t: 'b';
+  k: number;
+  cur: number;
+  hist: number;
+  exp: number;
+}
+
+/** One call as the caller made it, before keys are numbered for the batch. */
+type Call = { slide: WindowOp[]; now: number; keys: string[] } | { bucket: string; now: number; bucketMs: number; history: number };
+
+/** The client with the script defined on it (ioredis adds the method at run time). */
+type ScriptedRedis = Redis & { riskBatch(numKeys: number, ...args: Array<string | number>): Promise<string> };
 
 /**
  * Windows in Redis, so every process and every n8n execution sees the same counts.
  * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
  * so a redelivered event or a reused card is not counted twice); volume buckets are one
- * hash per source. Each call runs as one script: the trim, add and count of every window
- * happen atomically with respect to other clients.
+ * hash per source. The calls made together run as one script: atomic with respect to other
+ * clients, and one round trip for all the requests that arrived in the same turn.
  */
 export class RedisRiskWindowStore implements RiskWindowStore {
-  private readonly redis: Redis;
+  private readonly redis: ScriptedRedis;
   private readonly prefix: string;
+  private readonly batch = new TurnBatch<Call, number[]>((calls) => this.run(calls));
+  private batches = 0;
 
   constructor(options: RedisRiskWindowStoreOptions) {
-    this.redis = options.client;
+    this.redis = options.client as ScriptedRedis;
     this.prefix = options.keyPrefix ?? 'pw:risk:';
-    this.redis.defineCommand('slideWindows', { lua: SLIDE_SCRIPT });
-    this.redis.defineCommand('countBucket', { numberOfKeys: 1, lua: BUCKET_SCRIPT });
+    this.redis.defineCommand('riskBatch', { lua: BATCH_SCRIPT });
   }
 
   async slide(ops: WindowOp[], now: number): Promise<number[]> {
     if (ops.length === 0) return [];
-    const keys = ops.map(({ key }) => this.prefix + 'w:' + key);
-    const args = ops.flatMap(({ windowMs, member }) => [String(now - windowMs), String(windowMs), member === undefined ? '0' : '1', member ?? '']);
-    // EVALSHA, falling back to EVAL once when the server does not hold the script yet.
-    const counts = await (this.redis as ScriptedRedis).slideWindows(keys.length, ...keys, String(now), ...args);
-    return counts.map(Number);
+    return this.batch.add({ slide: ops, now, keys: ops.map(({ key }) => this.prefix + 'w:' + key) });
   }
 
   async bucket(key: string, now: number, bucketMs: number, history: number): Promise<number[]> {
-    const current = Math.floor(now / bucketMs);
-    return (this.redis as ScriptedRedis).countBucket(`${this.prefix}v:${key}`, String(current), String(history), String(bucketMs * (history + 1)));
+    return this.batch.add({ bucket: `${this.prefix}v:${key}`, now, bucketMs, history });
+  }
+
+  private async run(calls: Call[]): Promise<number[][]> {
+    const keys: string[] = [];
+    const numbered = new Map<string, number>();
+    const indexOf = (key: string) => {
+      let index = numbered.get(key);
+      if (index === undefined) numbered.set(key, (index = keys.push(key)));
+      return index;
+    };
+    const encoded: Array<SlideCall | BucketCall> = calls.map((call) => {
+      if ('slide' in call) {
+        const ops = call.slide.map(({ windowMs, member, subsetOf }, index) => ({
+          k: indexOf(call.keys[index]),
+          w: windowMs,
+          ...(member !== undefined && { m: member }),
+          ...(subsetOf !== undefined && { s: subsetOf + 1 }),
+        }));
+        return { t: 's', now: call.now, ops };
+      }
+      const current = Math.floor(call.now / call.bucketMs);
+      return { t: 'b', k: indexOf(call.bucket), cur: current, hist: call.history, exp: call.bucketMs * (call.history + 1) };
+    });
+    const now = Math.max(...calls.map((call) => call.now));
+    const trimAll = this.batches++ % TRIM_EVERY === 0 ? '1' : '0';
+    // EVALSHA, falling back to EVAL once when the server does not hold the script yet.
+    const reply = await this.redis.riskBatch(keys.length, ...keys, JSON.stringify(encoded), now, trimAll);
+    return (JSON.parse(reply) as number[][]).map((counts) => counts.map(Number));
   }
 
   /** The Redis client belongs to the caller, which closes it. */

@@ -101,10 +101,12 @@ async function velocitySignals(event: PaymentEvent, options: ScoreOptions): Prom
   const ops: WindowOp[] = [];
   for (const { id, value } of entities) {
     const key = `${id}:${value}`;
+    // Declines, small amounts and cards are each seen with an attempt, so their windows are the attempts' subsets.
+    const subsetOf = ops.length;
     ops.push({ key: `att:${key}`, windowMs, member });
-    ops.push({ key: `dec:${key}`, windowMs, member: declined ? member : undefined });
-    ops.push({ key: `small:${key}`, windowMs, member: small ? member : undefined });
-    if (id === 'ip' || id === 'customer') ops.push({ key: `cards:${key}`, windowMs, member: card });
+    ops.push({ key: `dec:${key}`, windowMs, member: declined ? member : undefined, subsetOf });
+    ops.push({ key: `small:${key}`, windowMs, member: small ? member : undefined, subsetOf });
+    if (id === 'ip' || id === 'customer') ops.push({ key: `cards:${key}`, windowMs, member: card, subsetOf });
   }
   const counts = await options.store.slide(ops, options.now);
 

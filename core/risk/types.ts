@@ -100,6 +100,12 @@ export interface WindowOp {
   key: string;
   windowMs: number;
   member?: string;
+  /**
+   * The index, in the same call, of a window of the same length that is given every member
+   * this one is given, at the same time. When that window holds nothing but the current
+   * member, this one holds at most its own: a store may answer it without reading it.
+   */
+  subsetOf?: number;
 }
 
 /**

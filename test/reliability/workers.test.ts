@@ -4,7 +4,7 @@ import { stripeGateway } from './support/gateways';
 
 /**
  * Redis mode scaled out: one ingress process and three worker processes on one Redis; one
- * worker is SIGKILLed mid-run. Its jobs in flight come back when their Bull lock lapses.
+ * worker is SIGKILLed mid-run. Its jobs in flight come back when their leases lapse.
  */
 jest.setTimeout(300_000);
 

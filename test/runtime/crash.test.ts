@@ -100,7 +100,7 @@ it.each(modes)('delivers all 1,000 queued events after a SIGKILL and a restart, 
   );
 
   // Then wait for the queue to drain: a delivery that was in flight at the kill comes back
-  // (SQLite: at once; Redis: when its Bull lock lapses), which is where duplicates come from.
+  // (SQLite: at once; Redis: when its lease lapses), which is where duplicates come from.
   const store = await openStorage(parsedConfig({ storage: storageUrl, destinationUrl: destination.url }).storage, { destinations: ['n8n'] });
   try {
     await waitFor(async () => (await store.backlog()) === 0, 'an empty queue', 40_000);

@@ -14,7 +14,7 @@ import {
 
 /**
  * Redis mode scaled out: one ingress process and two worker processes on one Redis. The
- * workers share the backlog, and Bull's job lock keeps any event from going out twice.
+ * workers share the backlog, and the job lease keeps any event from going out twice.
  */
 jest.setTimeout(60_000);
 

@@ -2,11 +2,13 @@ import { rmSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
+import { jobKey } from '../../../runtime/src/storage/redis-queue';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
 import { redisServerPid } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
 import { runLoad, startRuntime, rssMb } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
+import { countRedisCommands } from '../redis-commands';
 import { sweepEndpoint, DUPLICATE_SHARE, type SweepResult } from '../sweep';
 
 export type StorageMode = 'sqlite' | 'redis';
@@ -43,8 +45,8 @@ interface Storage {
   location: string;
   durability: string;
   watch: Record<string, number>;
-  /** Calls per command the storage has processed so far (Redis only). */
-  commandCalls?: () => Promise<Record<string, number>>;
+  /** Counts the commands the storage runs from now on (Redis only). */
+  countCommands?: () => ReturnType<typeof countRedisCommands>;
   /** Where the storage server stalled since it started (Redis only). */
   pauses?: () => Promise<RedisPauses>;
   /** How many of these event ids are stored (with their delivery job). */
@@ -64,10 +66,7 @@ async function redisStorage(): Promise<Storage> {
     location: server.url,
     durability: 'Redis with appendonly yes, appendfsync always',
     watch: { redis: pid },
-    commandCalls: async () => {
-      const stats = await client.info('commandstats');
-      return Object.fromEntries([...stats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map(([, name, calls]) => [name, Number(calls)]));
-    },
+    countCommands: () => countRedisCommands(client),
     pauses: async () => {
       const latest = (await client.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
       const rewrites = /aof_rewrites:(\d+)/.exec(await client.info('persistence'))?.[1];
@@ -80,8 +79,8 @@ async function redisStorage(): Promise<Storage> {
       let stored = 0;
       for (let start = 0; start < ids.length; start += 10_000) {
         const pipeline = client.pipeline();
-        // Bull keeps a job as the hash `<prefix>:<queue>:<job id>`; the runtime's job id is `<key>|<destination>`.
-        for (const id of ids.slice(start, start + 10_000)) pipeline.exists(`payment-webhooks:deliver:${DESTINATION}:stripe:${id}|${DESTINATION}`);
+        // Each delivery job keeps its event until it is finished; the runtime's job id is `<key>|<destination>`.
+        for (const id of ids.slice(start, start + 10_000)) pipeline.exists(jobKey('payment-webhooks', `stripe:${id}|${DESTINATION}`));
         const results = (await pipeline.exec()) ?? [];
         stored += results.filter(([, value]) => value === 1).length;
       }
@@ -131,16 +130,6 @@ function acknowledgedIds(files: string[]): string[] {
   return [...ids];
 }
 
-/** Commands per answered request between two readings of Redis's command statistics. */
-function perRequest(before: Record<string, number>, after: Record<string, number>, requests: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(after)
-      .map(([name, calls]) => [name, (calls - (before[name] ?? 0)) / requests] as const)
-      .filter(([, share]) => share >= 0.01)
-      .sort((a, b) => b[1] - a[1]),
-  );
-}
-
 /** The runtime on fresh storage under `node --cpu-prof`, loaded at the sweep's best concurrency. */
 async function profileIngest(
   storage: Storage,
@@ -162,7 +151,7 @@ async function profileIngest(
   let loadEndedAt = 0;
   let redisCommandsPerRequest: Record<string, number> | undefined;
   try {
-    const before = await storage.commandCalls?.();
+    const counting = await storage.countCommands?.();
     const [step] = await runLoad(
       {
         url: `${runtime.url}/webhooks/stripe`,
@@ -174,8 +163,7 @@ async function profileIngest(
       'profile',
     );
     loadEndedAt = performance.now() - runtime.spawnedAt;
-    const after = await storage.commandCalls?.();
-    if (before && after) redisCommandsPerRequest = perRequest(before, after, step.requests);
+    if (counting) redisCommandsPerRequest = (await counting.perEvent(step.requests)).byCommand;
   } finally {
     await runtime.stop();
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { queueKeys } from '../../../runtime/src/storage/redis-queue';
 import { startRedisServer } from '../../../test/support/redis-server';
 import { canonicalEvents, fillBacklog } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
@@ -66,8 +67,8 @@ export async function benchMemory(context: BenchContext, options: { backlog: num
         await runtime.stop();
         await sink.close();
       }
-      // Bull keeps waiting jobs (prioritised or not) in the queue's `wait` list.
-      const remaining = await client.llen(`payment-webhooks:deliver:${DESTINATION}:wait`);
+      // Jobs not leased yet wait in the destination's ready set.
+      const remaining = await client.zcard(queueKeys('payment-webhooks', DESTINATION).ready);
       const phase = { backlog: fill.backlog, fillSeconds: fill.seconds, samples, peakRssMb: Math.max(...samples.map(([, rss]) => rss)), delivered: sink.ids.size, remaining };
       console.log(`memory with ${backlog} queued: peak RSS ${phase.peakRssMb.toFixed(0)} MB, ${phase.delivered} delivered while sampling, ${remaining} still queued`);
       phases.push(phase);

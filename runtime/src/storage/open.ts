@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { RuntimeStorage } from './types';
 
 export interface OpenStorageOptions {
-  /** Bull/Redis key prefix, so several runtimes (or test suites) can share one Redis. */
+  /** Redis key prefix, so several runtimes (or test suites) can share one Redis. */
   prefix?: string;
   /** The configured destinations, so the backlog covers every queue from the start. */
   destinations?: readonly string[];

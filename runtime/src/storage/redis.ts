@@ -1,43 +1,87 @@
-import Bull from 'bull';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { PaymentEvent } from '../../../core/event';
 import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
-import { RedisIdempotencyStore } from '../../../core/idempotency/redis';
+import { claimedValue, completedValue, isCompletedValue, RedisIdempotencyStore } from '../../../core/idempotency/redis';
+import { DEFAULT_RETENTION_MS } from '../../../core/idempotency/types';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
-import { RedisInsightsLog } from '../insights/redis-log';
-import { LANES, type AcceptOutcome, type ConsumeOptions, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
+import { TurnBatch } from '../../../core/turn-batch';
+import { DAILY_CAP, KEEP_SECONDS, RedisInsightsLog } from '../insights/redis-log';
+import { jobKey, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
+import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
 
 /**
- * Redis mode: idempotency, dead letters, risk windows and the insights log in Redis (ioredis), deliveries in
- * one Bull queue per destination, so any number of processes share the work. Bull's job
- * lock gives each job to one worker at a time; a worker that dies loses its lock and the
- * job is handed out again (at least once). Job ids are `idempotencyKey|destination`, so an
- * event stored twice is queued once.
+ * Redis mode: idempotency, dead letters, risk windows, the insights log and the delivery
+ * queue (runtime/src/storage/redis-queue.ts) in one Redis, so any number of processes share
+ * the work. Redis must persist (appendonly yes, appendfsync always): the queue lives there,
+ * and a write is answered only once it is on disk.
  *
- * Redis must persist (appendonly yes): the queue lives there.
+ * Ingress writes as SQLite's group commit does: the requests read in one event-loop turn
+ * share one script call for their claims, one for their risk windows and one that stores
+ * their jobs and completes their keys, so Redis runs a few commands per event instead of
+ * a round trip per step.
  */
-interface JobData {
-  event: PaymentEvent;
-  lane: Lane;
-}
-
-/** Carries the handler's chosen delay to Bull's backoff strategy. */
-class PlannedRetry extends Error {
-  constructor(
-    readonly delayMs: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const PLANNED = 'planned';
-/** Bull never gives up on its own: the handler dead-letters after the configured attempts. */
-const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
-/** Lanes are counted over at most this many unfinished jobs per destination (a scrape stays cheap). */
+const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+/** How long a storing request holds the idempotency key, in store timeouts, before another may store it. */
+const STORE_LEASE_FACTOR = 2;
+/** Lanes are counted over at most this many unfinished jobs per destination and state (a scrape stays cheap). */
 const QUEUE_STATS_SAMPLE = 5_000;
-/** A handler that throws (a store is down) is tried again after this. */
-const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
+/** The claim script's SET NX GET came with Redis 7.0. */
+const MINIMUM_REDIS_MAJOR = 7;
+
+/**
+ * Takes each key unless it is taken (SET NX), and answers what held it (GET) in the same
+ * command: nil for a new claim, the stored value otherwise. ARGV: the lease, then a value per key.
+ */
+const CLAIM_SCRIPT = `
+local held = {}
+for i, key in ipairs(KEYS) do
+  held[i] = redis.call('SET', key, ARGV[i + 1], 'NX', 'PX', ARGV[1], 'GET')
+end
+return held`;
+
+/**
+ * Stores a batch of events: per destination the job (SET NX, so an event stored twice is
+ * queued once) and its place in the ready set; the insights entry under the day's cap; then
+ * the completed idempotency record. Enqueueing comes before completing in the same atomic
+ * script, so a completed key always has its jobs. Each destination queue that got a job is
+ * woken once. ARGV: the completed records' retention, the insights cap and expiry, then per
+ * event: idempotency key ('' for none), its completed record, insights key ('' for none),
+ * field and entry, the event JSON, the destination count, and per destination: job key,
+ * ready key, wake channel, member, score.
+ */
+const STORE_SCRIPT = `
+local lengths, expiring, woken = {}, {}, {}
+local cap = tonumber(ARGV[2])
+local i = 4
+while i <= #ARGV do
+  local idempotencyKey, completed, insightsKey, field, entry, body = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local destinations = tonumber(ARGV[i + 6])
+  i = i + 7
+  for _ = 1, destinations do
+    if redis.call('SET', ARGV[i], body, 'NX') then
+      redis.call('ZADD', ARGV[i + 1], ARGV[i + 4], ARGV[i + 3])
+      woken[ARGV[i + 2]] = true
+    end
+    i = i + 5
+  end
+  if insightsKey ~= '' then
+    lengths[insightsKey] = lengths[insightsKey] or redis.call('HLEN', insightsKey)
+    if lengths[insightsKey] < cap then
+      lengths[insightsKey] = lengths[insightsKey] + redis.call('HSETNX', insightsKey, field, entry)
+      expiring[insightsKey] = true
+    end
+  end
+  if idempotencyKey ~= '' then redis.call('SET', idempotencyKey, completed, 'PX', ARGV[1]) end
+end
+for key in pairs(expiring) do redis.call('EXPIRE', key, ARGV[3]) end
+for channel in pairs(woken) do redis.call('PUBLISH', channel, '') end
+return 1`;
+
+type ScriptedRedis = Redis & {
+  storageClaim(numKeys: number, ...args: string[]): Promise<Array<string | null>>;
+  storageStore(...args: Array<string | number>): Promise<number>;
+};
 
 export interface RedisStorageOptions {
   prefix?: string;
@@ -46,9 +90,16 @@ export interface RedisStorageOptions {
   storeTimeoutMs?: number;
 }
 
-const DEFAULT_STORE_TIMEOUT_MS = 5_000;
-/** How long a storing request holds the idempotency key, in store timeouts, before another may store it. */
-const STORE_LEASE_FACTOR = 2;
+/** One event to store: its jobs, its insights entry unless `log` is false, and its completed key when `complete`. */
+interface StoreItem {
+  event: PaymentEvent;
+  destinations: readonly string[];
+  lane: Lane;
+  complete: boolean;
+  log: boolean;
+  /** The job id per destination; `<key>|<destination>` unless given (replays get their own). */
+  jobId?: (destination: string) => string;
+}
 
 /** `?prefix=name` on the storage URL namespaces every key; it is not passed on to Redis. */
 function splitPrefix(location: string, fallback: string): { url: string; prefix: string } {
@@ -64,15 +115,20 @@ export class RedisStorage implements RuntimeStorage {
   readonly deadLetters: RedisDeadLetterStore;
   readonly riskWindows: RedisRiskWindowStore;
   private readonly insights: RedisInsightsLog;
-  private readonly queues = new Map<string, Bull.Queue<JobData>>();
-  private consuming: string[] = [];
+  private readonly destinations = new Set<string>();
+  private readonly claims = new TurnBatch<string, string | null>((keys) => this.claimAll(keys));
+  private readonly stores = new TurnBatch<StoreItem, void>((items) => this.storeAll(items));
+  private readonly client: ScriptedRedis;
+  private workers?: RedisDeliveryWorkers;
 
   private constructor(
-    private readonly url: string,
+    client: Redis,
     private readonly prefix: string,
-    private readonly client: Redis,
     private readonly storeLeaseMs: number,
   ) {
+    this.client = client as ScriptedRedis;
+    this.client.defineCommand('storageClaim', { lua: CLAIM_SCRIPT });
+    this.client.defineCommand('storageStore', { numberOfKeys: 0, lua: STORE_SCRIPT });
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
     this.deadLetters = new RedisDeadLetterStore({ client: client, keyPrefix: `${prefix}:dead-letters:` });
     this.riskWindows = new RedisRiskWindowStore({ client: client, keyPrefix: `${prefix}:risk:` });
@@ -83,8 +139,6 @@ export class RedisStorage implements RuntimeStorage {
     const { url, prefix } = splitPrefix(location, options.prefix ?? 'payment-webhooks');
     // No offline queue: while Redis is away a write fails at once and ingress answers 503,
     // instead of holding the request until a timeout.
-    // No auto-pipelining: it holds each command to the next turn, and an event waits on four
-    // round trips in a row; measured, ingest was about 6% faster without it.
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     client.on('error', () => undefined); // reconnection is automatic; readiness reports the outage
     try {
@@ -94,82 +148,75 @@ export class RedisStorage implements RuntimeStorage {
       client.disconnect();
       throw error;
     }
-    const storage = new RedisStorage(url, prefix, client, (options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) * STORE_LEASE_FACTOR);
-    for (const destination of options.destinations ?? []) storage.queue(destination);
+    const version = /redis_version:(\d+)/.exec(await client.info('server'))?.[1];
+    if (Number(version) < MINIMUM_REDIS_MAJOR) {
+      client.disconnect();
+      throw new Error(`Redis mode needs Redis ${MINIMUM_REDIS_MAJOR}.0 or newer (SET NX GET, ZMSCORE); the server at ${url} is ${version}`);
+    }
+    const storage = new RedisStorage(client, prefix, (options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) * STORE_LEASE_FACTOR);
+    for (const destination of options.destinations ?? []) storage.destinations.add(destination);
     return storage;
   }
 
-  private queue(destination: string): Bull.Queue<JobData> {
-    let queue = this.queues.get(destination);
-    if (!queue) {
-      queue = new Bull<JobData>(`deliver:${destination}`, this.url, {
-        prefix: this.prefix,
-        settings: {
-          backoffStrategies: {
-            [PLANNED]: (_attempts: number, error: Error) =>
-              error instanceof PlannedRetry ? error.delayMs : UNEXPECTED_FAILURE_DELAY_MS,
-          },
-          // The lock is renewed while a delivery runs, so it only has to outlive a renewal.
-          // A job whose worker died or lost Redis mid-delivery is handed out again once its
-          // lock lapses: within lockDuration + stalledInterval, however often that happens.
-          lockDuration: 15_000,
-          stalledInterval: 5_000,
-          maxStalledCount: UNBOUNDED_ATTEMPTS,
-        },
-      });
-      queue.on('error', () => undefined);
-      this.queues.set(destination, queue);
-    }
-    return queue;
+  private idempotencyKey(key: string): string {
+    return `${this.prefix}:idempotency:${key}`;
   }
 
-  private async add(event: PaymentEvent, destination: string, lane: Lane, jobId: string): Promise<void> {
-    await this.queue(destination).add(
-      { event, lane },
-      {
-        jobId,
-        priority: LANES.indexOf(lane) + 1,
-        attempts: UNBOUNDED_ATTEMPTS,
-        backoff: { type: PLANNED },
-        removeOnComplete: true,
-        removeOnFail: false,
-      },
-    );
+  private async claimAll(keys: string[]): Promise<Array<string | null>> {
+    const values = keys.map(() => claimedValue(randomUUID()));
+    return this.client.storageClaim(keys.length, ...keys.map((key) => this.idempotencyKey(key)), String(this.storeLeaseMs), ...values);
+  }
+
+  private async storeAll(items: StoreItem[]): Promise<void[]> {
+    const now = Date.now();
+    const args: Array<string | number> = [DEFAULT_RETENTION_MS, DAILY_CAP, KEEP_SECONDS];
+    for (const { event, destinations, lane, complete, log, jobId } of items) {
+      const key = event.idempotencyKey;
+      args.push(
+        complete ? this.idempotencyKey(key) : '',
+        complete ? completedValue({ storedAt: new Date(now).toISOString() }, { completedAt: now, retentionMs: DEFAULT_RETENTION_MS }) : '',
+        log ? this.insights.key(now) : '',
+        key,
+        log ? this.insights.entry(event, destinations, now) : '',
+        JSON.stringify(event),
+        destinations.length,
+      );
+      for (const destination of destinations) {
+        this.destinations.add(destination);
+        const id = jobId?.(destination) ?? `${key}|${destination}`;
+        const keys = queueKeys(this.prefix, destination);
+        const { member, score } = readyEntry({ lane, storedAt: now, jobId: id });
+        args.push(jobKey(this.prefix, id), keys.ready, keys.wake, member, score);
+      }
+    }
+    await this.client.storageStore(...args);
+    return items.map(() => undefined);
   }
 
   /**
-   * Claim, enqueue, complete. The event is enqueued before the key is completed: a crash in
-   * between leaves a job and an expiring claim, and the gateway's retry then finds the job
-   * already queued (enqueueing is idempotent), so nothing is lost or doubled.
+   * Claim, choose the lane, store: the claim (SET NX) decides atomically across processes
+   * which request stores an event; the store script writes its jobs and completes its key in
+   * one step. A claim left by a failed store expires after the lease; meanwhile a gateway's
+   * retry finds it `in_progress` and stores the event too (enqueueing is idempotent).
    */
   async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome> {
-    const key = event.idempotencyKey;
-    const claim = await this.idempotency.claim(key, { leaseMs: this.storeLeaseMs });
-    if (claim.status === 'duplicate') return 'duplicate';
-    try {
-      await this.enqueue(event, destinations, await chooseLane());
-    } catch (error) {
-      if (claim.status === 'new') await this.idempotency.release(key, claim.token).catch(() => false);
-      throw error;
-    }
-    // `in_progress`: another request is storing the same event; ours is stored too, the holder completes the key.
-    if (claim.status === 'new') await this.idempotency.complete(key, claim.token, { storedAt: new Date().toISOString() });
+    const held = await this.claims.add(event.idempotencyKey);
+    if (held !== null && isCompletedValue(held)) return 'duplicate';
+    const lane = await chooseLane();
+    await this.stores.add({ event, destinations, lane, complete: true, log: true });
     return 'accepted';
   }
 
   async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
-    await Promise.all([
-      ...destinations.map((destination) => this.add(event, destination, lane, `${event.idempotencyKey}|${destination}`)),
-      this.insights.record(event, destinations, Date.now()),
-    ]);
+    await this.stores.add({ event, destinations, lane, complete: false, log: true });
   }
 
-  /** From the insights log; an event is pending while a job of it is still in Bull (finished jobs are removed). */
+  /** From the insights log; an event is pending while a job of it is still queued (finished jobs are removed). */
   async storedEvents(since: number): Promise<StoredEvent[]> {
     const logged = await this.insights.since(since, Date.now());
     const pipeline = this.client.pipeline();
     for (const { event, destinations } of logged) {
-      for (const destination of destinations) pipeline.exists(this.queue(destination).toKey(`${event.idempotencyKey}|${destination}`));
+      for (const destination of destinations) pipeline.exists(jobKey(this.prefix, `${event.idempotencyKey}|${destination}`));
     }
     const exists = ((await pipeline.exec()) ?? []).map(([, count]) => count === 1);
     let next = 0;
@@ -180,36 +227,21 @@ export class RedisStorage implements RuntimeStorage {
   }
 
   async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {
-    await this.add(event, destination, lane, `${event.idempotencyKey}|${destination}|replay-${Date.now()}`);
+    const replay = `replay-${Date.now()}`;
+    await this.stores.add({ event, destinations: [destination], lane, complete: false, log: false, jobId: () => `${event.idempotencyKey}|${destination}|${replay}` });
   }
 
   async consume(options: ConsumeOptions): Promise<void> {
-    for (const [destination, concurrency] of Object.entries(options.concurrency)) {
-      const queue = this.queue(destination);
-      this.consuming.push(destination);
-      // Bull's process() promise settles only when the loop ends: a rejection after close is expected, before it is reported.
-      queue
-        .process(concurrency, async (job) => {
-          const outcome = await options.handler({
-            event: job.data.event,
-            destination,
-            lane: job.data.lane,
-            attempt: job.attemptsMade + 1,
-          });
-          if (outcome.status === 'retry') throw new PlannedRetry(outcome.delayMs, outcome.error);
-        })
-        .catch((error: Error) => {
-          if (this.consuming.includes(destination)) options.onError?.(error, destination);
-        });
-    }
-    await Promise.all(this.consuming.map((destination) => this.queue(destination).isReady()));
+    for (const destination of Object.keys(options.concurrency)) this.destinations.add(destination);
+    const workers = new RedisDeliveryWorkers(this.client, this.prefix);
+    this.workers = workers;
+    await workers.start(options);
   }
 
   async stopConsuming(): Promise<void> {
-    const destinations = this.consuming;
-    this.consuming = [];
-    // A local pause stops taking jobs and resolves when the ones in flight are finished.
-    await Promise.all(destinations.map((destination) => this.queue(destination).pause(true).catch(() => undefined)));
+    const workers = this.workers;
+    this.workers = undefined;
+    await workers?.stop();
   }
 
   async ping(): Promise<void> {
@@ -217,27 +249,24 @@ export class RedisStorage implements RuntimeStorage {
   }
 
   async backlog(): Promise<number> {
-    const counts = await Promise.all([...this.queues.values()].map((queue) => queue.getJobCounts()));
-    return counts.reduce((sum, count) => sum + count.waiting + count.active + count.delayed, 0);
+    const pipeline = this.client.pipeline();
+    for (const destination of this.destinations) {
+      const keys = queueKeys(this.prefix, destination);
+      pipeline.zcard(keys.ready).zcard(keys.delayed).zcard(keys.leased);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.reduce((sum, [error, count]) => {
+      if (error) throw error;
+      return sum + Number(count);
+    }, 0);
   }
 
   async queueStats(): Promise<QueueStat[]> {
-    const stats: QueueStat[] = [];
-    for (const [destination, queue] of this.queues) {
-      const jobs = await queue.getJobs(['waiting', 'paused', 'delayed', 'active'], 0, QUEUE_STATS_SAMPLE - 1);
-      for (const lane of LANES) {
-        const inLane = jobs.filter((job) => job?.data.lane === lane);
-        if (inLane.length === 0) continue;
-        stats.push({ destination, lane, depth: inLane.length, oldestStoredAt: Math.min(...inLane.map((job) => job.timestamp)) });
-      }
-    }
-    return stats;
+    return queueStats(this.client, { prefix: this.prefix, destinations: [...this.destinations], sample: QUEUE_STATS_SAMPLE });
   }
 
   async close(): Promise<void> {
     await this.stopConsuming();
-    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
-    this.queues.clear();
     this.client.disconnect();
   }
 }

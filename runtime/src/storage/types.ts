@@ -53,7 +53,7 @@ export interface StoredEvent {
 }
 
 /**
- * The runtime's storage, one interface over SQLite (embedded) and Redis + Bull (shared).
+ * The runtime's storage, one interface over SQLite (embedded) and Redis (shared).
  * Enqueueing is idempotent per (event, destination): a job that exists is not added twice,
  * so a crash between storing and acknowledging never duplicates work.
  */
