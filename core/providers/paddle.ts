@@ -166,7 +166,7 @@ const SETTINGS: ProviderSettings = {
     'In Paddle: Developer tools → Notifications → your destination → Secret key',
     'pdl_ntfset_...',
   ),
-  fields: [tolerance(5)],
+  fields: [tolerance(300)],
 };
 
 export const paddle: Provider = { id: 'paddle', displayName: 'Paddle Billing', settings: SETTINGS, verify, normalize, sign, example };

@@ -5,8 +5,8 @@
  * only maps the outcome to its answer, with the same status and body (`answerFor`).
  */
 import { headerUnsafeKey, inNamespace, type PaymentEvent } from '../event';
-import { malformedBody } from './payload';
-import type { NormalizeResult, Provider, Refusal, RefusalReason, SourceConfig, WebhookRequest } from './types';
+import { withDefaults } from './settings';
+import type { Provider, Refusal, RefusalReason, SourceConfig, WebhookRequest } from './types';
 
 /** What receiving one request came to. */
 export type Received =
@@ -28,16 +28,20 @@ export interface ReceiveOptions {
 }
 
 export async function receiveWebhook(options: ReceiveOptions): Promise<Received> {
-  const { provider, request, config, namespace, now } = options;
+  // Declared defaults filled in, so a runtime source and a saved credential verify alike.
+  const settled = { ...options, config: withDefaults(options.provider.settings, options.config) };
+  const { provider, request, config, now } = settled;
   const verified = await provider.verify(request, config, { now });
   if (!verified.ok) return refusal('signature', verified);
-  const normalized = normalizeDeliverable(options);
+  const normalized = provider.normalize(request, now, config);
   if (!normalized.ok) return { outcome: 'malformed', detail: normalized.detail };
-  const confirmed = await Promise.all(normalized.events.map((event) => confirm(event, options)));
+  const events = inSourceNamespace(normalized.events, settled);
+  const undeliverable = undeliverableKey(events);
+  if (undeliverable !== undefined) return { outcome: 'malformed', detail: undeliverable };
+  const confirmed = await Promise.all(events.map((event) => confirm(event, settled)));
   const failed = confirmed.find((result): result is Refusal => !result.ok);
   if (failed) return refusal('confirmation', failed);
-  const events = confirmed.flatMap((result) => (result.ok ? [result.event] : []));
-  return { outcome: 'accepted', events: inSourceNamespace(events, { namespace, provider: provider.id }) };
+  return { outcome: 'accepted', events: inSourceNamespace(confirmed.flatMap((result) => (result.ok ? [result.event] : [])), settled) };
 }
 
 /** The HTTP answer to an outcome other than accepted, the same both ways in. */
@@ -59,30 +63,34 @@ function refusal(stage: 'signature' | 'confirmation', failure: Refusal): Receive
   return { outcome: 'refused', stage, reason: failure.reason, detail: failure.detail };
 }
 
-/** An event from a gateway that signs nothing is only a signal until its API confirms it. */
+/**
+ * An event from a gateway that signs nothing is only a signal until its API confirms it. The
+ * confirmation must be of the same event: its id decides the key already checked and namespaced.
+ */
 async function confirm(event: PaymentEvent, { provider, config, now }: ReceiveOptions) {
   if (event.verification !== 'fetch_required') return { ok: true as const, event };
   if (!provider.confirm) return { ok: false as const, reason: 'confirm_failed' as const, detail: `${provider.id} cannot confirm unsigned events` };
-  return provider.confirm(event, config, { now });
+  const confirmed = await provider.confirm(event, config, { now });
+  if (confirmed.ok && confirmed.event.id !== event.id) {
+    return { ok: false as const, reason: 'confirm_failed' as const, detail: `the gateway's API confirmed another event than ${event.id}` };
+  }
+  return confirmed;
 }
 
 /**
- * `provider.normalize`, refusing events whose idempotency key cannot travel as the
- * `webhook-id` header of a delivery (core/event.ts `headerUnsafeKey`). Both ways in use it, so
- * such an event is answered 400 before it is stored, instead of becoming a delivery that can
- * never be sent. Refused rather than encoded: an encoded key would no longer be the gateway's
- * id, and the receiver's idempotency check and replays would see a different key.
+ * Why one of the events cannot be delivered, judged on the key it is stored and delivered under
+ * (its source's namespace included): the key travels as the `webhook-id` header of a delivery
+ * (core/event.ts `headerUnsafeKey`). Both ways in refuse such an event with a 400 before it is
+ * confirmed or stored, instead of making a delivery that can never be sent. Refused rather than
+ * encoded: an encoded key would no longer be the gateway's id, and the receiver's idempotency
+ * check and replays would see a different key.
  */
-function normalizeDeliverable({ provider, request, config, now }: ReceiveOptions): NormalizeResult {
-  const normalized = provider.normalize(request, now, config);
-  if (!normalized.ok) return normalized;
-  for (const event of normalized.events) {
+function undeliverableKey(events: readonly PaymentEvent[]): string | undefined {
+  for (const event of events) {
     const problem = headerUnsafeKey(event.idempotencyKey);
-    if (problem !== undefined) {
-      return malformedBody(`the event id ${JSON.stringify(event.id.slice(0, 80))} cannot be delivered: its idempotency key ${problem}`);
-    }
+    if (problem !== undefined) return `the event id ${JSON.stringify(event.id.slice(0, 80))} cannot be delivered: its idempotency key ${problem}`;
   }
-  return normalized;
+  return undefined;
 }
 
 /**
@@ -91,6 +99,6 @@ function normalizeDeliverable({ provider, request, config, now }: ReceiveOptions
  * that opted in (`acceptCanonicalEvents`, the runtime's deliveries) and keeps the key the
  * runtime gave it.
  */
-function inSourceNamespace(events: readonly PaymentEvent[], source: { namespace: string; provider: string }): PaymentEvent[] {
-  return events.map((event) => (event.provider === source.provider ? inNamespace(event, source.namespace) : event));
+function inSourceNamespace(events: readonly PaymentEvent[], { namespace, provider }: ReceiveOptions): PaymentEvent[] {
+  return events.map((event) => (event.provider === provider.id ? inNamespace(event, namespace) : event));
 }

@@ -57,6 +57,21 @@ export function sourceConfigFromValues(settings: ProviderSettings, values: Recor
   return config;
 }
 
+/**
+ * The config with each declared default filled in where the source leaves the field unset, so a
+ * runtime source behaves as a credential saved from the n8n form (which stores the defaults):
+ * a Paddle source without `toleranceSeconds` gets Paddle's 5 s, not another gateway's window.
+ */
+export function withDefaults(settings: ProviderSettings, config: SourceConfig): SourceConfig {
+  let filled: SourceConfig | undefined;
+  for (const field of settings.fields) {
+    if (config[field.name] !== undefined || field.default === '' || !applies(field, config)) continue;
+    filled ??= { ...config };
+    filled[field.name] = field.default;
+  }
+  return filled ?? config;
+}
+
 /** The display names of required values left empty, for a clear message. */
 export function missingSettings(settings: ProviderSettings, values: Record<string, unknown>): string[] {
   const empty = (name: string) =>

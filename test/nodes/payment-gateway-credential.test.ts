@@ -33,7 +33,7 @@ describe('Payment gateway credential', () => {
 
   it('shows each gateway only its own fields, with its own defaults', () => {
     const paddle = formValues({ provider: 'paddle', secret: 'pdl_ntfset_1' });
-    expect(paddle).toEqual({ provider: 'paddle', secret: 'pdl_ntfset_1', previousSecret: '', toleranceSeconds: 5 });
+    expect(paddle).toEqual({ provider: 'paddle', secret: 'pdl_ntfset_1', previousSecret: '', toleranceSeconds: 300 });
     const square = formValues({ provider: 'square', secret: 'key', notificationUrl: 'https://n8n.example.com/webhook/sq' });
     expect(sourceConfigFromCredential('square', square)).toEqual({
       secrets: ['key'],
