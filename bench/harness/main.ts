@@ -10,6 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createContext, writeResult, type BenchContext } from './context';
 import { cpuPressure, prepareRuntime, REPO } from './processes';
 import { render } from './render';
+import { benchDefaultPath } from './stages/default-path';
 import { benchDelivery } from './stages/delivery';
 import { benchIngest } from './stages/ingest';
 import { benchMemory } from './stages/memory';
@@ -34,6 +35,11 @@ const STAGES: Stage[] = [
   { name: 'ingest-sqlite', needsRuntime: true, run: (context) => benchIngest(context, 'sqlite', ingestTimes) },
   { name: 'ingest-redis', needsRuntime: true, run: (context) => benchIngest(context, 'redis', ingestTimes) },
   { name: 'n8n', needsRuntime: false, run: (context) => benchN8n(context, { stepSeconds: quick ? 3 : 5 }) },
+  {
+    name: 'default-path',
+    needsRuntime: true,
+    run: (context) => benchDefaultPath(context, { seconds: quick ? 3 : 8, rounds: quick ? 1 : 2, profileSeconds: quick ? 2 : 5, scaleOutSeconds: quick ? 3 : 8, drainSeconds: 60 }),
+  },
   { name: 'delivery', needsRuntime: true, run: (context) => benchDelivery(context, { backlog: quick ? 10_000 : 100_000, workers: [1, 2, 4], drainSeconds: quick ? 20 : 30 }) },
   { name: 'memory', needsRuntime: true, run: (context) => benchMemory(context, { backlog: quick ? 50_000 : 1_000_000, sampleSeconds: quick ? 5 : 12, fillSeconds: quick ? 30 : 240 }) },
   { name: 'readers', needsRuntime: true, run: (context) => benchReaders(context, { deadLetters: 10_000, ackRate: 200, phaseSeconds: quick ? 5 : 15 }) },

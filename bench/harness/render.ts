@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { COLORS, drawChart, type Panel } from './chart';
 import { readResult } from './context';
 import { BODY_BYTES } from './events';
+import { fixed, int, percent, yes } from './format';
 import type { StepResult } from './loadgen';
 import { REPO } from './processes';
 import type { ProfileSummary } from './profile';
+import type { DefaultPathResult } from './stages/default-path';
 import type { DeliveryResult } from './stages/delivery';
 import type { IngestResult, StorageMode } from './stages/ingest';
 import type { MemoryResult } from './stages/memory';
@@ -14,6 +16,7 @@ import type { PhysicalResult } from './stages/physical';
 import type { ReconcileBenchRun } from '../reconcile';
 import type { ReconcileResult } from './stages/reconcile';
 import type { ReadersResult } from './stages/readers';
+import { defaultPathBoundNotes, defaultPathProfiles, defaultPathSection, defaultPathTargetRows, WHERE_THE_TIME_GOES } from './render-default-path';
 import { readersSection, readersTargetRows } from './render-readers';
 import { DUPLICATE_SHARE } from './sweep';
 
@@ -44,10 +47,8 @@ interface Machine {
 
 const TARGETS = { ingest: { redis: 10_000, sqlite: 5_000 }, p99Ms: 10, verifyOverHmac: 2, delivery2: 5_000, memoryGrowth: 1.25, reconcileMs: 10_000, runMinutes: 15 };
 
-const int = (value: number) => Math.round(value).toLocaleString('en-US');
-const fixed = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const percent = (value: number) => `${Math.round(value * 100)}%`;
-const yes = (met: boolean) => (met ? 'yes' : '**no**');
+/** Every stage of `npm run bench` (bench/harness/main.ts): the whole-run row needs them all. */
+const STAGE_COUNT = 9;
 
 /** "3,100 of 10,000 (31%; 3.2x short)" for a missed floor. */
 function shortBy(measured: number, target: number): string {
@@ -195,6 +196,7 @@ export function render(): void {
   const memory = load<MemoryResult>('memory');
   const reconcile = load<ReconcileResult>('reconcile');
   const readers = load<ReadersResult>('readers');
+  const defaultPath = load<DefaultPathResult>('default-path');
   const n8nResult = n8n?.result && !('skipped' in n8n.result) ? n8n.result : undefined;
 
   const lines: string[] = [
@@ -262,13 +264,19 @@ export function render(): void {
     const met = totalMs < TARGETS.reconcileMs;
     targetRows.push(`| Reconciliation of 1,000,000 | < 10 s | ${fixed(totalMs / 1000)} s | ${yes(met)} | ${met ? '' : `${fixed(totalMs / TARGETS.reconcileMs)}x the limit`} |`);
   }
+  targetRows.push(
+    ...defaultPathTargetRows(defaultPath?.result, {
+      ingest: { sqlite: ingest.sqlite?.result, redis: ingest.redis?.result },
+      n8nWebhookNode: n8nResult?.webhookNode.sustained,
+    }),
+  );
   targetRows.push(...readersTargetRows(readers?.result));
-  if (run && run.stages.length === 8) {
+  if (run && run.stages.length === STAGE_COUNT) {
     const minutes = run.seconds / 60;
     targetRows.push(`| Whole \`npm run bench\` | < ${TARGETS.runMinutes} min | ${fixed(minutes)} min | ${yes(minutes < TARGETS.runMinutes)} | |`);
   }
   lines.push('## Targets', '', '| Target | Goal | Measured | Met | Short by |', '| --- | --- | --- | --- | --- |', ...targetRows, '');
-  const bounds = boundNotes(ingest, delivery, physical, reconcile?.result?.runs ?? []);
+  const bounds = [...boundNotes(ingest, delivery, physical, reconcile?.result?.runs ?? []), ...defaultPathBoundNotes(defaultPath?.result, topAreas)];
   if (bounds.length > 0) lines.push('What bounds the figures, from this run\'s CPU accounting and profiles:', '', ...bounds, '');
 
   // Ingest.
@@ -312,6 +320,7 @@ export function render(): void {
   }
   lines.push('');
 
+  lines.push(...defaultPathSection(defaultPath?.result, { note: stageNote(defaultPath, runAt), cores: machineCores() }));
   lines.push(...readersSection(readers?.result, stageNote(readers, runAt)));
 
   // n8n.
@@ -452,14 +461,18 @@ export function render(): void {
   } else lines.push(stageNote(reconcile, runAt), '');
 
   // Profiles.
-  const profiles = (['sqlite', 'redis'] as StorageMode[]).flatMap((mode) => profileSection(`Runtime ingest, ${mode}`, ingest[mode]?.result?.profile));
+  const profiles = [
+    ...(['sqlite', 'redis'] as StorageMode[]).flatMap((mode) => profileSection(`Runtime ingest, ${mode}`, ingest[mode]?.result?.profile)),
+    ...defaultPathProfiles(defaultPath?.result).flatMap((entry) => profileSection(entry.label, entry.profile)),
+  ];
   if (profiles.length > 0) {
     lines.push(
       '## Where the time goes',
       '',
-      'A separate run of each ingest mode under `node --cpu-prof` at the best concurrency (so the profiler does not touch the figures above):',
+      'A separate run of each ingest mode under `node --cpu-prof` at the best concurrency, and of the default path at its concurrency (so the profiler does not touch the figures above):',
       '',
       ...profiles,
+      ...WHERE_THE_TIME_GOES,
     );
   }
 
@@ -467,7 +480,7 @@ export function render(): void {
     '## Running it',
     '',
     '`npm run bench` runs every stage and rewrites this page and `docs/benchmarks.png`. Each stage writes `bench/out/<stage>.json`; ' +
-      '`BENCH_ONLY=ingest,physical npm run bench` runs some stages (stages: physical, ingest-sqlite, ingest-redis, n8n, delivery, memory, readers, reconcile; `ingest` means both), ' +
+      '`BENCH_ONLY=ingest,physical npm run bench` runs some stages (stages: physical, ingest-sqlite, ingest-redis, n8n, default-path, delivery, memory, readers, reconcile; `ingest` means both), ' +
       '`BENCH_QUICK=1` shortens all of them. The n8n baseline uses the end-to-end cache (`N8N_E2E_CACHE`, default `~/.cache/n8n-payment-webhooks`; ' +
       '`BENCH_N8N_VERSION` picks the version) and is skipped with a note when it is absent.',
     '',

@@ -1,0 +1,199 @@
+import { fixed, int, percent, yes } from './format';
+import type { ProfileSummary } from './profile';
+import type { DefaultPathResult, ModeRuns, PathRun, ScaleOutRun } from './stages/default-path';
+import type { IngestResult, StorageMode } from './stages/ingest';
+
+/** The default-path stage's part of docs/benchmarks.md: its target rows, bound notes, section and profiles. */
+export const DEFAULT_PATH_TARGETS = { shareOfIngressOnly: 0.6, redisOverSqlite: 1, redisCommandsPerEvent: 10, overN8nWebhook: 50 };
+
+/** What the targets table compares the default path with: the ingest stage's results and n8n's Webhook node, from the same run. */
+export interface DefaultPathPeers {
+  ingest: Partial<Record<StorageMode, IngestResult>>;
+  n8nWebhookNode?: number;
+}
+
+const MODES: StorageMode[] = ['sqlite', 'redis'];
+
+function modeOf(result: DefaultPathResult | undefined, mode: StorageMode): ModeRuns | undefined {
+  return result?.modes.find((entry) => entry.mode === mode);
+}
+
+/** Redis commands per request over the profiled ingest run (Lua scripts' commands included). */
+export function redisCommandsPerEvent(ingest: IngestResult | undefined): number | undefined {
+  const perCommand = Object.values(ingest?.redisCommandsPerRequest ?? {});
+  return perCommand.length > 0 ? perCommand.reduce((sum, calls) => sum + calls, 0) : undefined;
+}
+
+function floorRow(what: string, goal: string, measured: string, ratio: number, floor: number): string {
+  const met = ratio >= floor;
+  return `| ${what} | ${goal} | ${measured} | ${yes(met)} | ${met ? '' : `${percent(ratio / floor)} of the goal, ${fixed(floor / Math.max(ratio, 1e-9), 2)}x short`} |`;
+}
+
+export function defaultPathTargetRows(result: DefaultPathResult | undefined, peers: DefaultPathPeers): string[] {
+  const rows: string[] = [];
+  for (const mode of MODES) {
+    const entry = modeOf(result, mode);
+    if (!entry) continue;
+    rows.push(
+      floorRow(
+        `Default path (\`npm start\`: ingest while delivering) over ingress-only, ${mode}`,
+        `≥ ${percent(DEFAULT_PATH_TARGETS.shareOfIngressOnly)}`,
+        `${percent(entry.ratio)}: ${int(entry.defaultPath)} vs ${int(entry.ingressOnly)} events/s`,
+        entry.ratio,
+        DEFAULT_PATH_TARGETS.shareOfIngressOnly,
+      ),
+    );
+  }
+  const sqliteIngest = peers.ingest.sqlite?.sweep.sustained;
+  const redisIngest = peers.ingest.redis?.sweep.sustained;
+  if (sqliteIngest && redisIngest) {
+    rows.push(
+      floorRow('Redis over SQLite, ingress-only (ingest stage, best step)', '≥ 1.00x', `${fixed(redisIngest / sqliteIngest, 2)}x: ${int(redisIngest)} vs ${int(sqliteIngest)} events/s`, redisIngest / sqliteIngest, DEFAULT_PATH_TARGETS.redisOverSqlite),
+    );
+  }
+  const sqlitePath = modeOf(result, 'sqlite');
+  const redisPath = modeOf(result, 'redis');
+  if (sqlitePath && redisPath) {
+    const ratio = redisPath.defaultPath / sqlitePath.defaultPath;
+    rows.push(floorRow('Redis over SQLite, default path', '≥ 1.00x', `${fixed(ratio, 2)}x: ${int(redisPath.defaultPath)} vs ${int(sqlitePath.defaultPath)} events/s`, ratio, DEFAULT_PATH_TARGETS.redisOverSqlite));
+  }
+  const commands = redisCommandsPerEvent(peers.ingest.redis);
+  if (commands !== undefined) {
+    const met = commands <= DEFAULT_PATH_TARGETS.redisCommandsPerEvent;
+    rows.push(
+      `| Redis commands per event, ingest (\`INFO commandstats\`, inside scripts included) | ≤ ${DEFAULT_PATH_TARGETS.redisCommandsPerEvent} | ${fixed(commands)} | ${yes(met)} | ${met ? '' : `${fixed(commands / DEFAULT_PATH_TARGETS.redisCommandsPerEvent)}x the limit`} |`,
+    );
+  }
+  if (peers.n8nWebhookNode) {
+    for (const mode of MODES) {
+      const entry = modeOf(result, mode);
+      if (!entry) continue;
+      const ratio = entry.defaultPath / peers.n8nWebhookNode;
+      rows.push(
+        floorRow(`Default path over n8n's Webhook node, ${mode}`, `≥ ${DEFAULT_PATH_TARGETS.overN8nWebhook}x`, `${fixed(ratio)}x: ${int(entry.defaultPath)} vs ${int(peers.n8nWebhookNode)} events/s`, ratio, DEFAULT_PATH_TARGETS.overN8nWebhook),
+      );
+    }
+  }
+  const [one, two] = [1, 2].map((count) => result?.scaleOut.find((run) => run.ingress === count && run.workers === count));
+  if (one && two) {
+    rows.push(
+      `| Scale-out on one Redis: 2 ingress + 2 workers over 1 + 1 | recorded (no gain expected on 2 cores) | ${fixed(scaleRate(two) / scaleRate(one), 2)}x: ${int(scaleRate(two))} vs ${int(scaleRate(one))} events/s | recorded | see [Scale-out](#scale-out-redis-mode) |`,
+    );
+  }
+  return rows;
+}
+
+/** A scale-out run's rate: what was both acknowledged and delivered per second. */
+const scaleRate = (run: ScaleOutRun) => Math.min(run.acksPerSecond, run.deliveredPerSecond);
+
+const micros = (value: number | undefined) => (value === undefined ? '–' : `${int(value)} µs`);
+
+export function defaultPathBoundNotes(result: DefaultPathResult | undefined, profileAreas: (profile: ProfileSummary | undefined) => string): string[] {
+  return (result?.modes ?? []).map((entry) => {
+    const both = bestOf(entry.runs, 'both');
+    const ingressOnly = bestOf(entry.runs, 'ingress');
+    const perEventIngress = ingressOnly?.step.cpu.runtime !== undefined ? (ingressOnly.step.cpu.runtime * 1e6) / ingressOnly.rate : undefined;
+    const deliveryShare = perEventIngress !== undefined && entry.cpuMicrosPerEvent.runtime !== undefined ? entry.cpuMicrosPerEvent.runtime - perEventIngress : undefined;
+    return (
+      `- **Default path, ${entry.mode}**: the runtime used ${both?.step.cpu.runtime !== undefined ? percent(both.step.cpu.runtime) : '?'} of a core` +
+      `${both?.step.cpu.redis !== undefined ? `, Redis ${percent(both.step.cpu.redis)}` : ''}, the destination ${both?.destinationCpu !== undefined ? percent(both.destinationCpu) : '?'}, the load generator ${percent(both?.step.cpu.loadgen ?? 0)}. ` +
+      `Per event the runtime spent ${micros(entry.cpuMicrosPerEvent.runtime)} of CPU ingesting and delivering, against ${micros(perEventIngress)} ingesting alone with \`--role ingress\`` +
+      `${deliveryShare !== undefined ? ` (so a delivery costs about ${micros(deliveryShare)})` : ''}${entry.cpuMicrosPerEvent.redis !== undefined ? `; Redis ${micros(entry.cpuMicrosPerEvent.redis)}` : ''}. ` +
+      `Profile of the default path, self time by area: ${profileAreas(entry.profile)}.`
+    );
+  });
+}
+
+const bestOf = (runs: PathRun[], role: PathRun['role']) => runs.filter((run) => run.role === role).reduce((top, run) => (run.rate > (top?.rate ?? -1) ? run : top), undefined as PathRun | undefined);
+
+/** What a machine with more cores should give, from the 1 + 1 run's CPU per event. */
+function projection(one: ScaleOutRun, cores: number): { rate: number; bound: string } {
+  const perEvent = one.cpuMicrosPerEvent;
+  const runtimeAndRedis = perEvent.ingress + perEvent.workers + perEvent.redis;
+  const cpuBound = (cores * 1e6) / runtimeAndRedis;
+  const redisBound = 1e6 / Math.max(perEvent.redis, 1e-9);
+  return cpuBound <= redisBound ? { rate: cpuBound, bound: 'all cores busy' } : { rate: redisBound, bound: "Redis's one thread" };
+}
+
+function scaleOutSection(runs: ScaleOutRun[], cores: number): string[] {
+  const one = runs.find((run) => run.ingress === 1 && run.workers === 1);
+  if (!one) return [];
+  const lines = [
+    '### Scale-out (Redis mode)',
+    '',
+    `\`--role ingress\` and \`--role worker\` processes on one Redis (appendfsync always), each ingress process loaded by its own load generator (the ${int(one.connections)} connections split between them), ` +
+      'all workers delivering to the destination. Rates are what was both acknowledged and delivered per second; cores are shares of one core over the load.',
+    '',
+    '| Ingress + workers | Acks/s | Delivered/s | Delivered | Cores: ingress / workers / Redis / load generators / destination | CPU µs per event: ingress / workers / Redis |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...runs.map(
+      (run) =>
+        `| ${run.ingress} + ${run.workers} | ${int(run.acksPerSecond)} | ${int(run.deliveredPerSecond)} | ${int(run.delivered)} of ${int(run.accepted)} | ` +
+        `${[run.cores.ingress, run.cores.workers, run.cores.redis, run.cores.loadgen, run.cores.destination].map((value) => fixed(value, 2)).join(' / ')} | ` +
+        `${[run.cpuMicrosPerEvent.ingress, run.cpuMicrosPerEvent.workers, run.cpuMicrosPerEvent.redis].map((value) => int(value)).join(' / ')} |`,
+    ),
+    '',
+  ];
+  const perEvent = one.cpuMicrosPerEvent;
+  const harness = perEvent.loadgen + perEvent.destination;
+  const here = (cores * 1e6) / (perEvent.ingress + perEvent.workers + perEvent.redis + harness);
+  const projections = [4, 8].map((count) => ({ count, ...projection(one, count) }));
+  lines.push(
+    `Each event cost, in the 1 + 1 run, ${int(perEvent.ingress)} µs of CPU in ingress, ${int(perEvent.workers)} µs in the worker and ${int(perEvent.redis)} µs in Redis ` +
+      `(${int(perEvent.ingress + perEvent.workers + perEvent.redis)} µs together), and the bench's own load generator and destination another ${int(harness)} µs. ` +
+      `On these ${cores} cores all of it shares the machine: ${cores} × 10⁶ / ${int(perEvent.ingress + perEvent.workers + perEvent.redis + harness)} µs = ${int(here)} events/s at best, ` +
+      'whatever the number of processes, which is why two of each cannot gain here (they only add context switches and Redis connections). ' +
+      'With the gateways and n8n on other machines, a machine of N cores runs ingress and worker processes in parallel until either every core is busy ' +
+      `(N × 10⁶ / ${int(perEvent.ingress + perEvent.workers + perEvent.redis)} µs) or Redis, which executes commands on one thread, is (10⁶ / ${int(perEvent.redis)} µs = ${int(1e6 / Math.max(perEvent.redis, 1e-9))} events/s): ` +
+      projections.map((entry) => `${entry.count} cores about ${int(entry.rate)} events/s (${entry.bound})`).join(', ') +
+      ". Two caveats: Redis's cost per event falls when more clients' commands arrive together (its fsync with appendfsync always is one per event-loop turn, shared), " +
+      'and rises with the number of connections; and the runtime processes need N − 1 cores between them, so at least N − 1 processes.',
+    '',
+  );
+  return lines;
+}
+
+export function defaultPathSection(result: DefaultPathResult | undefined, options: { note: string; cores: number }): string[] {
+  const lines = ['## Default path: ingest while delivering', ''];
+  if (!result) return [...lines, options.note, ''];
+  lines.push(
+    `The runtime as \`npm start\` runs it: one process with \`--role both\` (the default), the destination's default concurrency, ingesting the ingest stage's signed Stripe load ` +
+      `(${int(result.connections)} connections, ${int(result.seconds)} s a run, as fast as answers come) while it delivers every event, Standard Webhooks signed, to a loopback destination in another process (the bench) that answers 200 at once and counts. ` +
+      'Each mode alternates runs with `--role ingress` (nothing delivered) and role both on fresh storage. A run of role both counts what was both acknowledged and delivered: ' +
+      'the lower of its acknowledgements per second and its deliveries per second (first to last); every acknowledged event must reach the destination by the end of the stage, or the stage fails.',
+    '',
+    '| Storage | Role | 2xx/s | Delivered/s | Counts as | p50 ms | p99 ms | Delivered | Owed at load end | Drain s | Runtime CPU | Redis CPU | Destination CPU |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const entry of result.modes) {
+    for (const run of entry.runs) {
+      const share = (value: number | undefined) => (value === undefined ? '–' : percent(value));
+      lines.push(
+        `| ${entry.mode} | ${run.role === 'both' ? 'both (`npm start`)' : 'ingress'} | ${int(run.step.okPerSecond)} | ${run.deliveredPerSecond === undefined ? '–' : int(run.deliveredPerSecond)} | ${int(run.rate)} | ` +
+          `${fixed(run.step.latency.p50)} | ${fixed(run.step.latency.p99)} | ${run.delivered === undefined ? '–' : `${int(run.delivered)} of ${int(run.accepted)}`} | ` +
+          `${run.backlogAtLoadEnd === undefined ? '–' : int(run.backlogAtLoadEnd)} | ${run.drainSeconds === undefined ? '–' : fixed(run.drainSeconds)} | ${share(run.step.cpu.runtime)} | ${share(run.step.cpu.redis)} | ${share(run.destinationCpu)} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    ...result.modes.map(
+      (entry) =>
+        `- **${entry.mode}** (${entry.durability}): default path ${int(entry.defaultPath)} events/s, ingress-only ${int(entry.ingressOnly)} events/s (best run of each): ${percent(entry.ratio)}. ` +
+        `${int(entry.check.delivered)} of ${int(entry.check.accepted)} acknowledged events delivered${entry.check.missing === 0 ? ' (none missing)' : ` — **${int(entry.check.missing)} missing**`}.`,
+    ),
+    '',
+    ...scaleOutSection(result.scaleOut, options.cores),
+    options.note,
+    '',
+  );
+  return lines;
+}
+
+/** The default path's profiles for "Where the time goes". */
+export function defaultPathProfiles(result: DefaultPathResult | undefined): Array<{ label: string; profile?: ProfileSummary }> {
+  return (result?.modes ?? []).map((entry) => ({ label: `Default path (role both, delivering), ${entry.mode}`, profile: entry.profile }));
+}
+
+/** What was tried on the default path, measured, and kept or dropped (written from the measurements, not from a run). */
+export const WHERE_THE_TIME_GOES: string[] = [];
