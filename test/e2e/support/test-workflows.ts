@@ -41,3 +41,55 @@ export function idempotencyWorkflow(): WorkflowExport {
     },
   };
 }
+
+export const AT_ONCE_WORKFLOW_ID = 'pwE2eExecAtOnce';
+export const AT_ONCE_PATH = 'e2e-runtime-at-once';
+export const RESPOND_NODE_WORKFLOW_ID = 'pwE2eExecRespond';
+export const RESPOND_NODE_PATH = 'e2e-runtime-respond-node';
+
+/**
+ * Deliveries from the runtime, answered two ways: by the trigger at once (n8n 2.x names the
+ * execution in that answer), and by a Respond to Webhook node (version 1) answering the
+ * execution's id as JSON, the way a workflow says so on n8n 1.x.
+ */
+export function executionIdWorkflows(): WorkflowExport[] {
+  const trigger = (path: string, responseMode: string, webhookId: string) => ({
+    id: `e2e-${path}`,
+    name: 'From Runtime',
+    type: `${PACKAGE}.paymentWebhookTrigger`,
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: { provider: 'standard-webhooks', path, responseMode, options: {} },
+    webhookId,
+    credentials: { paymentGatewayApi: { id: CREDENTIAL_IDS.runtimeDelivery, name: 'Payment webhooks runtime' } },
+  });
+  const noOp = (x: number) => ({ id: `e2e-done-${x}`, name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0], parameters: {} });
+  const to = (name: string) => ({ main: [[{ node: name, type: 'main', index: 0 }]] });
+  return [
+    {
+      id: AT_ONCE_WORKFLOW_ID,
+      name: 'E2E: runtime deliveries answered at once',
+      settings: { executionOrder: 'v1' },
+      nodes: [trigger(AT_ONCE_PATH, 'onReceived', '6d1f7c52-4f0e-4d8e-9a47-e2e000000021'), noOp(240)],
+      connections: { 'From Runtime': to('Done') },
+    },
+    {
+      id: RESPOND_NODE_WORKFLOW_ID,
+      name: 'E2E: runtime deliveries answered by a Respond to Webhook node',
+      settings: { executionOrder: 'v1' },
+      nodes: [
+        trigger(RESPOND_NODE_PATH, 'responseNode', '6d1f7c52-4f0e-4d8e-9a47-e2e000000022'),
+        {
+          id: 'e2e-answer-execution',
+          name: 'Answer With Execution',
+          type: 'n8n-nodes-base.respondToWebhook',
+          typeVersion: 1,
+          position: [240, 0],
+          parameters: { respondWith: 'json', responseBody: '={{ JSON.stringify({ executionId: $execution.id }) }}', options: {} },
+        },
+        noOp(480),
+      ],
+      connections: { 'From Runtime': to('Answer With Execution'), 'Answer With Execution': to('Done') },
+    },
+  ];
+}
