@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   ADMIN_TOKEN,
@@ -23,9 +24,12 @@ import { observedConfig, startObserved } from './support';
  * answered 404. The page refuses a wrong token, says when nothing matches and when the
  * runtime cannot be reached; then a filter (kind payment.succeeded, error "HTTP 500") counts
  * three in a dry run that replays nothing, and the confirmed replay delivers each of the
- * three exactly once while the other three stay dead-lettered.
+ * three exactly once while the other three stay dead-lettered. A screenshot of the page after
+ * the replay is saved under test-results/.
  */
 jest.setTimeout(180_000);
+
+const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-results');
 
 let browser: Browser;
 
@@ -49,7 +53,7 @@ const keyOf = (body: string) => `stripe:${JSON.parse(body).id}`;
 describe.each([
   ['SQLite', (dir: string) => `sqlite:${join(dir, 'bulk.db')}`],
   ['Redis', () => redisStorage()],
-])('status page bulk replay (%s storage)', (_mode, storageFor) => {
+])('status page bulk replay (%s storage)', (mode, storageFor) => {
   const dir = tempDir();
   let destination: Destination;
   let runtime: Runtime;
@@ -162,6 +166,8 @@ describe.each([
     expect(keptKeys.map((key) => destination.accepted().get(key))).toEqual([undefined, undefined, undefined]);
     for (const key of keptKeys) expect(await statusOf(key)).toBe('open');
     expect(errors).toEqual([]);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `status-page-bulk-replay-${mode.toLowerCase()}.png`), fullPage: true });
     await page.close();
   });
 });
