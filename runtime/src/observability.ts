@@ -8,7 +8,7 @@ import { cachedDeadLetterCounts, type CachedDeadLetterCounts } from './deadlette
 import { RuntimeMetrics } from './metrics/metrics';
 import { noopObserver, type DeliveryResult, type IngressOutcome, type Observer, type SpanAttributes, type SpanName, type StoreOutcome, type TracedWork } from './observer';
 import { Activity } from './status/activity';
-import type { RuntimeStorage } from './storage/types';
+import type { EventFacts, RuntimeStorage } from './storage/types';
 import { Tracing } from './tracing/tracing';
 
 /**
@@ -73,7 +73,7 @@ export class Observability implements Observer {
     this.alerter?.risk(source, assessment);
   }
 
-  delivery(destination: string, result: DeliveryResult, detail: { attempt: number; httpStatus?: number; durationMs: number; event: PaymentEvent }): void {
+  delivery(destination: string, result: DeliveryResult, detail: { attempt: number; httpStatus?: number; durationMs: number; event: EventFacts }): void {
     // The handler reports a dead letter once it is written: the next count must include it.
     if (result === 'dead_letter') this.deadLetterCounts.invalidate();
     this.metrics.delivery(destination, result, detail);

@@ -1,6 +1,6 @@
 import type { PaymentEvent } from '../../core/event';
 import type { RiskAssessment } from '../../core/risk/types';
-import type { AcceptOutcome } from './storage/types';
+import type { AcceptOutcome, EventFacts } from './storage/types';
 import { rootTraceparent } from './tracing/ids';
 
 /**
@@ -29,7 +29,7 @@ export interface Observer {
   delivery(
     destination: string,
     result: DeliveryResult,
-    detail: { attempt: number; httpStatus?: number; durationMs: number; event: PaymentEvent },
+    detail: { attempt: number; httpStatus?: number; durationMs: number; event: EventFacts },
   ): void;
   /** Runs one stage of an event's handling inside a span of that event's trace. */
   span<T>(eventKey: string, name: SpanName, attributes: SpanAttributes, work: TracedWork<T>): Promise<T>;

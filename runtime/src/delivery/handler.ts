@@ -64,13 +64,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   };
 
   return async (job) => {
+    const facts = job.facts ?? job.event;
     const destination = destinations.get(job.destination);
     if (!destination) {
       await deadLetter(job, { ok: false, retryable: false, message: `destination "${job.destination}" is no longer configured` });
       return { status: 'done' };
     }
     const started = performance.now();
-    const key = job.event.idempotencyKey;
+    const key = facts.idempotencyKey;
     // The attempt's span is the delivery's traceparent: n8n's execution joins the event's trace.
     let result: AttemptResult;
     try {
@@ -78,7 +79,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
         const attempt = await client.post({
           url: destination.url,
           id: key,
-          body: JSON.stringify(job.event),
+          body: job.body ?? JSON.stringify(job.event),
           signingSecret: destination.signingSecret,
           timeoutMs: destination.timeoutMs,
           traceparent,
@@ -95,14 +96,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
     const detail = {
       attempt: job.attempt,
       durationMs: performance.now() - started,
-      event: job.event,
+      event: facts,
       ...(result.httpStatus && { httpStatus: result.httpStatus }),
     };
     // One log line per decision: the event, where it came from, what it is, what became of it.
     const decision = {
       eventKey: key,
-      source: job.event.provider,
-      kind: job.event.kind,
+      source: facts.provider,
+      kind: facts.kind,
       destination: destination.name,
       attempt: job.attempt,
       ...(result.n8nExecutionId && { n8nExecutionId: result.n8nExecutionId }),

@@ -176,7 +176,7 @@ export class RuntimeMetrics {
     }
   }
 
-  delivery(destination: string, result: DeliveryResult, detail: { durationMs: number; event: PaymentEvent }): void {
+  delivery(destination: string, result: DeliveryResult, detail: { durationMs: number; event: Pick<PaymentEvent, 'occurredAt'> }): void {
     this.attemptSeconds.observe({ destination, result }, detail.durationMs / 1000);
     if (result === 'retry') this.retried.inc({ destination });
     if (result === 'dead_letter') this.deadLettered.inc({ destination });

@@ -5,7 +5,7 @@ import type { PaymentEvent } from '../../../core/event';
 import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
-import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
+import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type DeliveryOutcome, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
  * The embedded default: the queue, the idempotency records and the dead letters in one
@@ -17,9 +17,10 @@ import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type 
  * (`lease_id`), so an attempt's outcome only lands on its own lease: a replay that requeues
  * the row while an earlier attempt is still finishing is not marked by that attempt.
  *
- * Ingress writes by group commit: the events accepted while one event-loop turn runs are
- * stored in one transaction, so they share one fsync, and each is acknowledged only after
- * that transaction committed.
+ * Writes go by group commit: the events accepted while one event-loop turn runs, the outcomes
+ * of the deliveries that finished in it and the leases of the deliveries to start next are
+ * written in one transaction, so they share one fsync; each request is acknowledged, each
+ * delivery slot freed and each leased delivery started only after that transaction committed.
  */
 const IDLE_POLL_MS = 250;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -36,6 +37,20 @@ interface PendingAccept {
   reject: (error: unknown) => void;
 }
 
+/** A delivery's outcome waiting for the next group commit; `written` ends its attempt. */
+interface PendingOutcome {
+  row: LeasedRow;
+  outcome: DeliveryOutcome;
+  written: () => void;
+}
+
+interface Consuming {
+  options: ConsumeOptions;
+  /** Leased deliveries per destination whose outcome is not written yet. */
+  inFlight: Map<string, number>;
+  loop: Promise<void>;
+}
+
 interface LeasedRow {
   seq: number;
   lease_id: number;
@@ -44,6 +59,8 @@ interface LeasedRow {
   lane_rank: number;
   attempts: number;
   body: string;
+  /** The event's provider, kind and occurredAt as a JSON array: read by SQLite, so the body is never parsed to deliver it. */
+  facts: string;
 }
 
 export class SqliteStorage implements RuntimeStorage {
@@ -65,13 +82,15 @@ export class SqliteStorage implements RuntimeStorage {
     | 'queueStats'
     | 'storedEvents'
     | 'pruneDeliveries'
-    | 'pruneEvents',
+    | 'pruneEvents'
+    | 'nextDue',
     Statement
   >;
   private pending: PendingAccept[] = [];
+  private outcomes: PendingOutcome[] = [];
   private flushScheduled = false;
   private lastPrune = 0;
-  private consuming?: { options: ConsumeOptions; inFlight: Map<string, number>; loop: Promise<void> };
+  private consuming?: Consuming;
   private readonly running = new Set<Promise<void>>();
   private wake?: () => void;
 
@@ -119,17 +138,20 @@ export class SqliteStorage implements RuntimeStorage {
          ON CONFLICT (event_key, destination) DO UPDATE SET state = 'queued', attempts = 0, due_at = excluded.due_at,
            lane_rank = excluded.lane_rank, last_error = NULL`,
       ),
+      // Up to as many rows as the destination has free slots, in one statement: one commit for the batch.
       lease: this.db.prepare(
         `UPDATE deliveries SET state = 'leased', attempts = attempts + 1, lease_id = lease_id + 1
-         WHERE seq = (SELECT seq FROM deliveries WHERE destination = ? AND state = 'queued' AND due_at <= ?
-                      ORDER BY lane_rank, due_at, seq LIMIT 1)
+         WHERE seq IN (SELECT seq FROM deliveries WHERE destination = ? AND state = 'queued' AND due_at <= ?
+                       ORDER BY lane_rank, due_at, seq LIMIT ?)
          RETURNING seq, lease_id, event_key, destination, lane_rank, attempts,
-           (SELECT body FROM events WHERE key = event_key) AS body`,
+           (SELECT body FROM events WHERE key = event_key) AS body,
+           (SELECT json_extract(body, '$.provider', '$.kind', '$.occurredAt') FROM events WHERE key = event_key) AS facts`,
       ),
       ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered', due_at = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`),
       retry: this.db.prepare(
         `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`,
       ),
+      nextDue: this.db.prepare(`SELECT min(due_at) AS due FROM deliveries WHERE state = 'queued'`),
       pruneDeliveries: this.db.prepare(`DELETE FROM deliveries WHERE state = 'delivered' AND due_at < ?`),
       pruneEvents: this.db.prepare(
         'DELETE FROM events WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_key = events.key)',
@@ -158,36 +180,98 @@ export class SqliteStorage implements RuntimeStorage {
     const lane = await chooseLane();
     return new Promise<AcceptOutcome>((resolve, reject) => {
       this.pending.push({ event, destinations, lane, resolve, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      // After the I/O phase: every request read in this turn joins the same transaction.
-      setImmediate(() => this.flush());
+      this.scheduleFlush();
     });
   }
 
+  /** After the I/O phase: every request read and every delivery answered in this turn joins the same transaction. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   /**
-   * Commits the waiting events in one transaction and settles each request after it: all
-   * reject when the commit fails (disk full), so none is acknowledged without being durable.
+   * The group commit: the waiting events, the finished deliveries' outcomes and the leases of
+   * the deliveries due next, in one transaction. Every request is settled after it: all reject
+   * when the commit fails (disk full), so none is acknowledged without being durable. The
+   * delivery part has its own savepoint: when it fails, the events still commit and the
+   * outcomes wait for the next try.
    */
   private flush(): void {
-    const batch = this.pending;
+    const accepts = this.pending;
+    const outcomes = this.outcomes;
     this.pending = [];
+    this.outcomes = [];
     this.flushScheduled = false;
-    if (batch.length === 0) return;
+    const consuming = this.consuming;
+    if (accepts.length === 0 && outcomes.length === 0 && !consuming) return;
     const now = Date.now();
-    let outcomes: Array<AcceptOutcome | Error>;
+    let committed: { accepted: Array<AcceptOutcome | Error>; leased: LeasedRow[]; deliveryFailed: boolean };
     try {
-      outcomes = this.db.transaction(() => batch.map((item) => this.acceptOne(item, now))).immediate();
+      committed = this.db
+        .transaction(() => {
+          const accepted = accepts.map((item) => this.acceptOne(item, now));
+          try {
+            return { accepted, leased: this.db.transaction(() => this.settleAndLease(outcomes, consuming, now))(), deliveryFailed: false };
+          } catch (error) {
+            if (!this.db.inTransaction) throw error;
+            return { accepted, leased: [], deliveryFailed: true };
+          }
+        })
+        .immediate();
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      for (const item of accepts) item.reject(error);
+      this.outcomesNotWritten(outcomes);
       return;
     }
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index];
+    accepts.forEach((item, index) => {
+      const outcome = committed.accepted[index];
       if (outcome instanceof Error) item.reject(outcome);
       else item.resolve(outcome);
     });
-    this.wake?.();
+    if (committed.deliveryFailed) {
+      this.outcomesNotWritten(outcomes);
+      return;
+    }
+    for (const item of outcomes) {
+      consuming?.inFlight.set(item.row.destination, (consuming.inFlight.get(item.row.destination) ?? 1) - 1);
+      item.written();
+    }
+    if (consuming) for (const row of committed.leased) this.start(row, consuming);
+    // A retry may be due before the poll the loop sleeps in: let it measure again.
+    if (outcomes.some((item) => item.outcome.status === 'retry')) this.wake?.();
+  }
+
+  /**
+   * Marks each finished delivery (on its own lease only), then leases as many due deliveries
+   * as each destination has free slots, most urgent lane first: one statement per destination.
+   */
+  private settleAndLease(outcomes: PendingOutcome[], consuming: Consuming | undefined, now: number): LeasedRow[] {
+    for (const { row, outcome } of outcomes) {
+      if (outcome.status === 'done') this.statements.ack.run(now, row.seq, row.lease_id);
+      else this.statements.retry.run(now + outcome.delayMs, outcome.error, row.seq, row.lease_id);
+    }
+    if (!consuming) return [];
+    const leased: LeasedRow[] = [];
+    for (const [destination, limit] of Object.entries(consuming.options.concurrency)) {
+      const finishing = outcomes.filter((item) => item.row.destination === destination).length;
+      const free = limit - (consuming.inFlight.get(destination) ?? 0) + finishing;
+      if (free > 0) leased.push(...(this.statements.lease.all(destination, now, free) as LeasedRow[]));
+    }
+    // RETURNING follows no order: the most urgent lane first, then the oldest.
+    return leased.sort((a, b) => a.lane_rank - b.lane_rank || a.seq - b.seq);
+  }
+
+  /** The outcomes go back to wait for a later commit; once the process is stopping, their rows stay leased and its next start queues them. */
+  private outcomesNotWritten(outcomes: PendingOutcome[]): void {
+    if (outcomes.length === 0) return;
+    if (!this.consuming) {
+      for (const item of outcomes) item.written();
+      return;
+    }
+    this.outcomes.unshift(...outcomes);
+    setTimeout(() => this.scheduleFlush(), IDLE_POLL_MS);
   }
 
   /**
@@ -220,7 +304,7 @@ export class SqliteStorage implements RuntimeStorage {
   async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => this.insertRows(event, destinations, lane, now))();
-    this.wake?.();
+    this.scheduleFlush();
   }
 
   async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {
@@ -229,7 +313,7 @@ export class SqliteStorage implements RuntimeStorage {
       this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
       this.statements.requeue.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
     })();
-    this.wake?.();
+    this.scheduleFlush();
   }
 
   async consume(options: ConsumeOptions): Promise<void> {
@@ -237,7 +321,7 @@ export class SqliteStorage implements RuntimeStorage {
     // The file has one owner: leases left by a previous process that died are handed out again.
     this.db.prepare(`UPDATE deliveries SET state = 'queued' WHERE state = 'leased'`).run();
     const inFlight = new Map(Object.keys(options.concurrency).map((destination) => [destination, 0]));
-    const consuming = { options, inFlight, loop: Promise.resolve() };
+    const consuming: Consuming = { options, inFlight, loop: Promise.resolve() };
     this.consuming = consuming;
     consuming.loop = this.loop(consuming);
   }
@@ -252,29 +336,18 @@ export class SqliteStorage implements RuntimeStorage {
     })();
   }
 
-  private async loop(state: NonNullable<SqliteStorage['consuming']>): Promise<void> {
+  /** Between group commits: a commit when the next retry falls due (or every IDLE_POLL_MS), which leases what is due. */
+  private async loop(state: Consuming): Promise<void> {
     while (this.consuming === state) {
       let waitMs = IDLE_POLL_MS;
       try {
         this.prune(Date.now());
-        for (const [destination, limit] of Object.entries(state.options.concurrency)) {
-          while ((state.inFlight.get(destination) ?? 0) < limit) {
-            const row = this.statements.lease.get(destination, Date.now()) as LeasedRow | undefined;
-            if (!row) break;
-            state.inFlight.set(destination, (state.inFlight.get(destination) ?? 0) + 1);
-            this.track(
-              this.run(row, state.options).finally(() => {
-                state.inFlight.set(destination, (state.inFlight.get(destination) ?? 1) - 1);
-                this.wake?.();
-              }),
-            );
-          }
-        }
         waitMs = Math.min(IDLE_POLL_MS, this.untilNextDue());
       } catch {
-        // The file cannot be written for now (disk full, I/O error): poll again rather than
+        // The file cannot be read or written for now (disk full, I/O error): poll again rather than
         // let the rejection end the process; ingress answers 503 meanwhile.
       }
+      this.scheduleFlush();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
@@ -287,40 +360,42 @@ export class SqliteStorage implements RuntimeStorage {
   }
 
   private untilNextDue(): number {
-    const next = this.db.prepare(`SELECT min(due_at) AS due FROM deliveries WHERE state = 'queued'`).get() as { due: number | null };
+    const next = this.statements.nextDue.get() as { due: number | null };
     return next.due === null ? IDLE_POLL_MS : Math.max(0, next.due - Date.now());
   }
 
-  private track(promise: Promise<void>): void {
-    this.running.add(promise);
-    void promise.finally(() => this.running.delete(promise));
+  /** Starts a delivery leased by a group commit; its slot is held until its outcome is committed. */
+  private start(row: LeasedRow, state: Consuming): void {
+    state.inFlight.set(row.destination, (state.inFlight.get(row.destination) ?? 0) + 1);
+    const attempt = this.run(row, state.options);
+    this.running.add(attempt);
+    void attempt.finally(() => this.running.delete(attempt));
   }
 
   private async run(row: LeasedRow, options: ConsumeOptions): Promise<void> {
+    const [provider, kind, occurredAt] = JSON.parse(row.facts) as [string, PaymentEvent['kind'], string];
+    let event: PaymentEvent | undefined;
     const job: DeliveryJob = {
-      event: JSON.parse(row.body) as PaymentEvent,
+      facts: { idempotencyKey: row.event_key, provider, kind, occurredAt },
+      body: row.body,
+      get event() {
+        return (event ??= JSON.parse(row.body) as PaymentEvent);
+      },
       destination: row.destination,
       lane: LANES[row.lane_rank] ?? 'standard',
       attempt: row.attempts,
     };
-    let outcome;
+    let outcome: DeliveryOutcome;
     try {
       outcome = await options.handler(job);
     } catch (error) {
-      outcome = { status: 'retry' as const, delayMs: IDLE_POLL_MS * 4, error: (error as Error).message };
+      outcome = { status: 'retry', delayMs: IDLE_POLL_MS * 4, error: (error as Error).message };
     }
-    // The outcome is written before the slot is freed. While the file cannot be written, try
-    // again; a process stopping meanwhile leaves the row leased, and its next start queues it.
-    for (;;) {
-      try {
-        if (outcome.status === 'done') this.statements.ack.run(Date.now(), row.seq, row.lease_id);
-        else this.statements.retry.run(Date.now() + outcome.delayMs, outcome.error, row.seq, row.lease_id);
-        return;
-      } catch {
-        if (!this.consuming) return;
-        await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
-      }
-    }
+    // Written by the next group commit before the slot is freed: a crash leaves at most the slots' worth delivered but not marked.
+    await new Promise<void>((written) => {
+      this.outcomes.push({ row, outcome, written });
+      this.scheduleFlush();
+    });
   }
 
   async stopConsuming(): Promise<void> {

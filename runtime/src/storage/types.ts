@@ -9,9 +9,17 @@ export type Lane = DeliveryLane;
 
 export type AcceptOutcome = 'accepted' | 'duplicate';
 
+/** What every delivery attempt reads of its event: its key (the delivery's id), gateway, kind and time (logs, metrics). */
+export type EventFacts = Pick<PaymentEvent, 'idempotencyKey' | 'provider' | 'kind' | 'occurredAt'>;
+
 /** One delivery of one event to one destination. */
 export interface DeliveryJob {
+  /** The whole event (a storage that keeps it as text may parse it only when it is read: a dead letter keeps it). */
   event: PaymentEvent;
+  /** The event's JSON as stored, when the storage keeps it as text: the delivery's body as it is, never parsed and serialized again on the way. */
+  body?: string;
+  /** What the attempt reads of the event, when the storage has it without parsing the event. */
+  facts?: EventFacts;
   destination: string;
   lane: Lane;
   /** 1 on the first attempt. */
