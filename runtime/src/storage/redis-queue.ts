@@ -23,7 +23,7 @@ import { LANES, type ConsumeOptions, type Lane, type QueueStat } from './types';
 const LEASE_MS = 15_000;
 /** How often a worker looks for due retries and lapsed leases, and polls when no wake-up came. */
 const POLL_MS = 250;
-/** Outcomes wait at most this long for the next batch call before they are written on their own. */
+/** How often a stopping worker checks whether its last deliveries are written. */
 const SETTLE_MS = 50;
 /** Lane ranks are this far apart in a ready score, above any epoch-ms time. */
 const LANE_SPAN = 1e13;
@@ -172,21 +172,26 @@ interface Leased extends Member {
   body: string;
 }
 
-/** One destination's worker side in this process: a buffer of leased jobs, the ones running, and outcomes to settle. */
+/**
+ * One destination's worker side in this process: jobs leased ahead in a buffer, the ones
+ * being delivered, and their outcomes. A delivery keeps its slot until its outcome is
+ * written (as SQLite's does), so a crash repeats at most the deliveries that held a slot;
+ * the outcomes finished in one turn are written in one call, which also leases more jobs
+ * when the buffer runs low. One call at a time per destination.
+ */
 class DestinationConsumer {
   private readonly keys: QueueKeys;
-  /** Leased ahead, so that one batch call serves several deliveries. */
+  /** Leased ahead, so that one call serves several deliveries. */
   private readonly prefetch: number;
   private buffer: Leased[] = [];
-  private readonly running = new Map<string, Promise<void>>();
-  private outcomes: Array<[string, number]> = [];
+  private readonly running = new Set<string>();
+  private outcomes: Array<{ member: string; due: number; settled: () => void }> = [];
   private active = true;
+  private calling?: Promise<void>;
+  /** Another call is wanted once the one under way returns. */
+  private again = false;
   private lastRecovery = 0;
-  private wakeUp?: () => void;
-  /** A wake-up that came while the loop was busy: its next sleep returns at once. */
-  private woken = false;
-  private readonly renewal: NodeJS.Timeout;
-  readonly loop: Promise<void>;
+  private readonly timers: NodeJS.Timeout[];
 
   constructor(
     private readonly client: ScriptedRedis,
@@ -194,132 +199,123 @@ class DestinationConsumer {
   ) {
     this.keys = queueKeys(options.prefix, options.destination);
     this.prefetch = Math.max(options.concurrency * 4, 32);
-    this.renewal = setInterval(() => void this.renew(), LEASE_MS / 3);
-    this.renewal.unref();
-    this.loop = this.run();
+    // Due retries and lapsed leases are looked for on this beat, and a missed wake-up is made up for.
+    this.timers = [setInterval(() => this.call(), POLL_MS), setInterval(() => void this.renew(), LEASE_MS / 3)];
+    for (const timer of this.timers) timer.unref();
+    this.call();
   }
 
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.active) {
-      this.startDeliveries();
-      const held = this.buffer.length + this.running.size;
-      const now = Date.now();
-      const recover = now - this.lastRecovery >= POLL_MS;
-      let waitMs = POLL_MS;
-      if (held <= this.prefetch / 2 || recover) {
-        try {
-          const got = await this.cycle({ now, recover, wanted: this.prefetch - held });
-          // A full batch: more may be waiting, so lease again as soon as there is room.
-          if (got === this.prefetch - held && got > 0) waitMs = 0;
-        } catch {
-          // Redis is away: outcomes stay here and are settled once it answers; poll again.
-        }
-      } else if (this.outcomes.length > 0) waitMs = SETTLE_MS;
-      this.startDeliveries();
-      if (waitMs > 0) await this.sleep(waitMs);
+  /** Ingress added jobs, or outcomes wait: call Redis now, or right after the call under way. */
+  call(): void {
+    if (this.calling) {
+      this.again = true;
+      return;
     }
+    this.calling = this.cycle().finally(() => {
+      this.calling = undefined;
+      this.startDeliveries();
+      if (this.again) {
+        this.again = false;
+        setImmediate(() => this.call());
+      }
+    });
   }
 
   private startDeliveries(): void {
     while (this.active && this.running.size < this.options.concurrency && this.buffer.length > 0) {
       const job = this.buffer.shift()!;
-      const delivery = this.deliver(job).finally(() => {
+      this.running.add(job.member);
+      void this.deliver(job).finally(() => {
         this.running.delete(job.member);
-        this.wake();
+        this.startDeliveries();
       });
-      this.running.set(job.member, delivery);
     }
   }
 
+  /** Delivers one job and resolves once its outcome is written. */
   private async deliver(job: Leased): Promise<void> {
-    if (job.body === '') {
-      // The job's event is gone (it was finished elsewhere): nothing to deliver.
-      this.outcomes.push([job.member, DONE]);
-      return;
+    let due = DONE;
+    // An empty body: the job's event is gone (it was finished elsewhere), nothing to deliver.
+    if (job.body !== '') {
+      try {
+        const outcome = await this.options.consume.handler({
+          event: JSON.parse(job.body) as PaymentEvent,
+          destination: this.options.destination,
+          lane: job.lane,
+          attempt: job.attempts,
+        });
+        if (outcome.status === 'retry') due = Date.now() + outcome.delayMs;
+      } catch {
+        due = Date.now() + UNEXPECTED_FAILURE_DELAY_MS;
+      }
     }
-    let due: number;
-    try {
-      const outcome = await this.options.consume.handler({
-        event: JSON.parse(job.body) as PaymentEvent,
-        destination: this.options.destination,
-        lane: job.lane,
-        attempt: job.attempts,
-      });
-      due = outcome.status === 'done' ? DONE : Date.now() + outcome.delayMs;
-    } catch {
-      due = Date.now() + UNEXPECTED_FAILURE_DELAY_MS;
-    }
-    this.outcomes.push([job.member, due]);
+    await new Promise<void>((settled) => {
+      // Every outcome finished in this turn goes in one call.
+      if (this.outcomes.length === 0) setImmediate(() => this.call());
+      this.outcomes.push({ member: job.member, due, settled });
+    });
   }
 
-  /** One batch call: settles the outcomes gathered so far and leases up to `wanted` jobs. */
-  private async cycle(options: { now: number; recover: boolean; wanted: number }): Promise<number> {
+  /** One call: writes the outcomes gathered so far, and leases jobs when the buffer runs low. */
+  private async cycle(): Promise<void> {
     const outcomes = this.outcomes;
     this.outcomes = [];
+    const now = Date.now();
+    const recover = now - this.lastRecovery >= POLL_MS;
+    const held = this.buffer.length + this.running.size - outcomes.length;
+    const wanted = this.active && held <= this.prefetch / 2 ? this.prefetch - held : 0;
+    if (outcomes.length === 0 && wanted === 0 && !recover) return;
     let reply: string[];
     try {
       reply = await this.client.queueCycle(
         this.keys.ready,
         this.keys.delayed,
         this.keys.leased,
-        options.now,
-        options.now + LEASE_MS,
-        this.active ? Math.max(0, options.wanted) : 0,
+        now,
+        now + LEASE_MS,
+        wanted,
         jobKey(this.options.prefix, ''),
-        options.recover ? '1' : '0',
-        JSON.stringify(outcomes),
+        recover ? '1' : '0',
+        JSON.stringify(outcomes.map(({ member, due }) => [member, due])),
       );
-    } catch (error) {
+    } catch {
+      // Redis is away: the outcomes wait, holding their slots, and are written once it answers (the beat calls again).
       this.outcomes = [...outcomes, ...this.outcomes];
-      throw error;
+      return;
     }
-    if (options.recover) this.lastRecovery = options.now;
+    if (recover) this.lastRecovery = now;
+    for (const { settled } of outcomes) settled();
     for (let index = 0; index < reply.length; index += 2) {
       this.buffer.push({ member: reply[index], body: reply[index + 1], ...parseMember(reply[index]) });
     }
-    return reply.length / 2;
+    // A full batch: more may be waiting.
+    if (wanted > 0 && reply.length / 2 === wanted) this.again = true;
   }
 
   /** Extends the leases of every job held here (only those still leased: XX never brings one back). */
   private async renew(): Promise<void> {
-    const members = [...this.buffer.map((job) => job.member), ...this.running.keys()];
+    const members = [...this.buffer.map((job) => job.member), ...this.running];
     if (members.length === 0) return;
     const deadline = Date.now() + LEASE_MS;
     await this.client.zadd(this.keys.leased, 'XX', ...members.flatMap((member) => [deadline, member])).catch(() => undefined);
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeUp?.(), ms);
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        this.woken = false;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  /** Stops leasing, waits for the deliveries running, settles their outcomes and puts back the jobs not started. */
+  /** Stops leasing, waits for the deliveries running and their outcomes, and puts back the jobs not started. */
   async stop(): Promise<void> {
     this.active = false;
-    clearInterval(this.renewal);
-    this.wake();
-    await this.loop;
-    await Promise.all(this.running.values());
-    this.outcomes.push(...this.buffer.map((job): [string, number] => [job.member, UNTRIED]));
+    const untried = this.buffer;
     this.buffer = [];
-    // Unsettled outcomes (Redis away) are left to the leases: their jobs are handed out again once they lapse.
-    if (this.outcomes.length > 0) await this.cycle({ now: Date.now(), recover: false, wanted: 0 }).catch(() => undefined);
+    // Outcomes Redis cannot take are given up after a lease's length: their jobs come back once the leases lapse.
+    const giveUpAt = Date.now() + LEASE_MS;
+    while ((this.running.size > 0 || this.calling) && Date.now() < giveUpAt) {
+      await (this.calling ?? new Promise((resolve) => setTimeout(resolve, SETTLE_MS)));
+    }
+    for (const timer of this.timers) clearInterval(timer);
+    if (untried.length === 0) return;
+    // Left to their leases should Redis be away: they are handed out again once the leases lapse.
+    await this.client
+      .queueCycle(this.keys.ready, this.keys.delayed, this.keys.leased, Date.now(), 0, 0, jobKey(this.options.prefix, ''), '0', JSON.stringify(untried.map((job) => [job.member, UNTRIED])))
+      .catch(() => undefined);
   }
 }
 
@@ -341,7 +337,7 @@ export class RedisDeliveryWorkers {
     subscriber.on('error', () => undefined);
     this.subscriber = subscriber;
     const byChannel = new Map(destinations.map(([destination]) => [queueKeys(this.prefix, destination).wake, destination]));
-    subscriber.on('message', (channel: string) => this.consumers.get(byChannel.get(channel) ?? '')?.wake());
+    subscriber.on('message', (channel: string) => this.consumers.get(byChannel.get(channel) ?? '')?.call());
     await subscriber.subscribe(...byChannel.keys());
     for (const [destination, concurrency] of destinations) {
       const consumer = new DestinationConsumer(this.client as ScriptedRedis, { prefix: this.prefix, destination, concurrency, consume: options });
