@@ -18,6 +18,7 @@ import type { ReconcileResult } from './stages/reconcile';
 import type { ReadersResult } from './stages/readers';
 import { defaultPathBoundNotes, defaultPathProfiles, defaultPathSection, defaultPathTargetRows, WHERE_THE_TIME_GOES } from './render-default-path';
 import { readersSection, readersTargetRows } from './render-readers';
+import { redisCommandsSection } from './render-redis-commands';
 import { DUPLICATE_SHARE } from './sweep';
 
 /** Renders docs/benchmarks.md and docs/benchmarks.png from the JSON results in bench/out/. */
@@ -319,6 +320,7 @@ export function render(): void {
     } else lines.push(`- **${mode}**: ${stageNote(stored, runAt)}`);
   }
   lines.push('');
+  lines.push(...redisCommandsSection(ingest.redis?.result));
 
   lines.push(...defaultPathSection(defaultPath?.result, { note: stageNote(defaultPath, runAt), cores: machineCores() }));
   lines.push(...readersSection(readers?.result, stageNote(readers, runAt)));

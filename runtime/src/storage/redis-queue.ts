@@ -240,6 +240,7 @@ class DestinationConsumer {
       try {
         const outcome = await this.options.consume.handler({
           event: JSON.parse(job.body) as PaymentEvent,
+          body: job.body,
           destination: this.options.destination,
           lane: job.lane,
           attempt: job.attempts,
