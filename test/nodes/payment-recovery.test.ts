@@ -3,25 +3,16 @@ import { NodeOperationError, type INodeExecutionData, type INodeParameters } fro
 
 import { PaymentRecovery } from '../../nodes/PaymentRecovery/PaymentRecovery.node';
 import type { PaymentEvent } from '../../core/event';
-import { executeContext, type ParameterValue } from './support/execute-context';
-import { nodeParameters } from './support/node-parameters';
+import { runWorkflow } from './support/workflow-run';
 import { missingIconFiles } from './support/icons';
 
 const node = new PaymentRecovery();
 const NOW = '2026-03-10T01:05:00.000Z';
 
-/**
- * Parameters as n8n passes them: defaults resolved by n8n-workflow, and the "Earlier Attempts"
- * default expression ({{ $json.attempts ?? [] }}) evaluated per item.
- */
+/** One run of a workflow with the node at a fixed decision time; "Earlier Attempts" keeps its default expression ({{ $json.attempts ?? [] }}). */
 function run(records: object[], values: INodeParameters = {}, continueOnFail = false) {
   const items: INodeExecutionData[] = records.map((json, index) => ({ json: json as never, pairedItem: { item: index } }));
-  const parameters: Record<string, ParameterValue> = {
-    ...nodeParameters(node.description, { details: { decisionTime: NOW }, ...values }),
-    attempts: values.attempts ?? ((item: INodeExecutionData) => item.json.attempts ?? []),
-  };
-  const context = executeContext({ node: { name: 'Payment Recovery', type: 'n8n-nodes-payment-webhooks.paymentRecovery' }, items, parameters, credentials: {}, continueOnFail });
-  return node.execute.call(context);
+  return runWorkflow({ node, items, parameters: { details: { decisionTime: NOW }, ...values }, continueOnFail });
 }
 
 function failed(provider: string, failure: PaymentEvent['failure'], raw: unknown = {}, extra: Partial<PaymentEvent> = {}): PaymentEvent {
@@ -50,6 +41,21 @@ describe('Payment Recovery node: execute()', () => {
     expect(outputs[1][0].json.recovery).toMatchObject({ action: 'ask_customer', reason: 'expired_card' });
     expect((outputs[1][0].json.recovery as { suggestedMessage: string }).suggestedMessage).toMatch(/expired/);
     expect(outputs[0][0].json.paymentId).toBe('pay_1');
+  });
+
+  test('Ask Customer items carry the customer\'s message: a masked prompt for a model and the fallback text', async () => {
+    const raw = { data: { object: { payment_method_details: { card: { number: '4242424242424242' } }, customer_email: 'ada@example.com' } } };
+    const outputs = await run(
+      [failed('stripe', { code: 'expired_card', message: 'Card 4242 4242 4242 4242 expired; ask ada@example.com' }, raw, { customer: { email: 'ada@example.com', name: 'Ada' } })],
+      { timeZone: 'Europe/Berlin' },
+    );
+    const recovery = outputs[1][0].json.recovery as { nextAttemptAt: string; customerMessage: Record<string, string> };
+    expect(recovery.nextAttemptAt).toBe('2026-03-11T07:00:00.000Z');
+    expect(recovery.customerMessage).toMatchObject({ amountText: '€25.00', nextAttemptDate: 'Wednesday, March 11, 2026' });
+    expect(recovery.customerMessage.prompt).toContain("The bank's message: Card [card number] expired; ask [email]");
+    expect(recovery.customerMessage.prompt).not.toMatch(/4242|ada@example\.com|payment_method_details|Ada/);
+    expect(recovery.customerMessage.fallback).toMatch(/^The card we have on file for you has expired\..* We will try the payment again on Wednesday, March 11, 2026\.$/);
+    expect(outputs[0]).toEqual([]);
   });
 
   test('earlier attempts from the item, the schedule and time zone as set in the editor', async () => {
