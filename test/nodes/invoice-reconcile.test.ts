@@ -3,23 +3,15 @@ import { NodeOperationError, type INodeExecutionData, type INodeParameters } fro
 
 import { InvoiceReconcile } from '../../nodes/InvoiceReconcile/InvoiceReconcile.node';
 import type { PaymentEvent } from '../../core/event';
-import { executeContext } from './support/execute-context';
-import { nodeParameters } from './support/node-parameters';
+import { runWorkflow } from './support/workflow-run';
 import { missingIconFiles } from './support/icons';
 
 const node = new InvoiceReconcile();
 const items = (records: object[]): INodeExecutionData[] => records.map((json, index) => ({ json: json as never, pairedItem: { item: index } }));
 
+/** One run of a workflow with the payments on the node's first input and the invoices on its second. */
 function run(payments: object[], parameters: INodeParameters, invoices: object[] = [], continueOnFail = false) {
-  const context = executeContext({
-    node: { name: 'Reconcile Invoices', type: 'n8n-nodes-payment-webhooks.invoiceReconcile' },
-    items: items(payments),
-    moreInputs: [items(invoices)],
-    parameters: nodeParameters(node.description, parameters),
-    credentials: {},
-    continueOnFail,
-  });
-  return node.execute.call(context);
+  return runWorkflow({ node, items: items(payments), moreInputs: [items(invoices)], parameters, continueOnFail });
 }
 
 /** A Stripe invoice.paid event as the Payment Webhook Trigger emits it. */
@@ -103,8 +95,10 @@ describe('Reconcile Invoices node: execute()', () => {
   });
 
   test('an unreadable invoice list is reported in words', async () => {
-    await expect(run([], { invoiceSource: 'json', invoicesJson: '[{"id": "x"' })).rejects.toThrow(/not valid JSON/);
-    await expect(run([], { invoiceSource: 'input' }, [{ id: 'in_1', amountDue: '1.00' }])).rejects.toThrow(/invoice in_1 amount due has no currency/);
+    // n8n runs the node only when a payment arrives.
+    const payment = [{ id: 'p1', amount: '1.00', currency: 'USD' }];
+    await expect(run(payment, { invoiceSource: 'json', invoicesJson: '[{"id": "x"' })).rejects.toThrow(/not valid JSON/);
+    await expect(run(payment, { invoiceSource: 'input' }, [{ id: 'in_1', amountDue: '1.00' }])).rejects.toThrow(/invoice in_1 amount due has no currency/);
   });
 
   test('follows n8n node conventions: named outputs, inputs, icon file, descriptions', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { PaymentDeadLetter } from '../../nodes/PaymentDeadLetter/PaymentDeadLetter.node';
 import { PaymentIdempotency } from '../../nodes/PaymentIdempotency/PaymentIdempotency.node';
@@ -12,7 +12,8 @@ import publicApiExecution from '../fixtures/n8n/public-api-execution.1.123.81.js
 import { paymentEvent } from '../unit/risk/events';
 import { startReceiver } from '../unit/deadletter/receiver';
 import { startRedirectServer } from '../support/redirect-server';
-import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
+import { redisCredential } from './support/redis-credential';
+import { runWorkflow } from './support/workflow-run';
 import type { Runtime } from '../../runtime/src/runtime';
 import {
   ADMIN_TOKEN,
@@ -29,37 +30,20 @@ import {
 const deadLetter = new PaymentDeadLetter();
 const idempotency = new PaymentIdempotency();
 
-/** What n8n hands the node for the form's defaults. */
-const DEFAULTS: Record<string, ParameterValue> = {
-  storage: 'redis',
-  recordId: (item: INodeExecutionData) => item.json.id,
-  eventSource: 'item',
-  event: '',
-  replayUrl: '',
-  errorMessage: '',
-  replayWhich: 'one',
-  sendTo: 'original',
-  signingSecret: '',
-  dryRun: true,
-  filters: {},
-  limit: 50,
-  note: '',
-};
-
+/** One run of a workflow with the node, on the form's defaults unless `parameters` says otherwise. */
 function runNode(
   keyPrefix: string,
   operation: string,
   items: INodeExecutionData[],
-  parameters: Record<string, ParameterValue> = {},
-  credentials: Record<string, IDataObject> = {},
+  parameters: INodeParameters = {},
+  credentials: Record<string, ICredentialDataDecryptedObject> = {},
 ) {
-  const context = executeContext({
-    node: { name: 'Payment Dead Letter', type: 'n8n-nodes-payment-webhooks.paymentDeadLetter' },
+  return runWorkflow({
+    node: deadLetter,
     items,
-    parameters: { ...DEFAULTS, operation, ...parameters },
-    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix), ...credentials } as never,
-  });
-  return deadLetter.execute.call(context).then(([output]) => output);
+    parameters: { operation, ...parameters },
+    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix), ...credentials },
+  }).then(([output]) => output);
 }
 
 /** An Error Trigger item after n8n's "Get Execution" (with details) merged the failed run in. */
@@ -88,7 +72,7 @@ describe('Payment Dead Letter node against a real Redis', () => {
       error: { message: 'The service refused the connection - perhaps it is offline', code: 'ECONNREFUSED' },
     });
     // The same item mapped explicitly, as a workflow without Get Execution would do it.
-    const [again] = await runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { event: () => event });
+    const [again] = await runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }], { event: JSON.stringify(event) });
     expect(record(again)).toMatchObject({ id: record(added).id, attempts: 2 });
     await expect(runNode(keyPrefix, 'add', [{ json: errorTriggerItem as unknown as IDataObject }])).rejects.toThrow('The Error Trigger item holds no payment event');
   });
@@ -145,9 +129,9 @@ describe('Payment Dead Letter node against a real Redis', () => {
     const stripe = record((await runNode(keyPrefix, 'add', [{ json: { ...paymentEvent(), error: 'CRM timeout' } as unknown as IDataObject }]))[0]);
     await sleep(5); // two distinct failure times, so the time filters have something to tell apart
     const adyenEvent = paymentEvent({ provider: 'adyen', id: 'psp_node', idempotencyKey: 'adyen:psp_node', kind: 'payment.failed', type: 'AUTHORISATION' });
-    const adyen = record((await runNode(keyPrefix, 'add', [{ json: {} }], { event: adyenEvent, errorMessage: 'Shipment API 503' }))[0]);
+    const adyen = record((await runNode(keyPrefix, 'add', [{ json: {} }], { event: JSON.stringify(adyenEvent), errorMessage: 'Shipment API 503' }))[0]);
     const ids = (items: INodeExecutionData[]) => items.map((item) => item.json.id);
-    const list = (filters: IDataObject, limit = 50) => runNode(keyPrefix, 'list', [{ json: {} }], { filters, limit });
+    const list = (filters: INodeParameters, limit = 50) => runNode(keyPrefix, 'list', [{ json: {} }], { filters, limit });
 
     expect(ids(await list({}))).toEqual([adyen.id, stripe.id]);
     expect(ids(await list({}, 1))).toEqual([adyen.id]);
@@ -176,7 +160,7 @@ describe('Payment Dead Letter node against a real Redis', () => {
     const receiver = await startReceiver();
     try {
       const url = receiver.url('/webhook/payments');
-      const add = (event: PaymentEvent) => runNode(keyPrefix, 'add', [{ json: {} }], { event, replayUrl: url }).then(([item]) => record(item));
+      const add = (event: PaymentEvent) => runNode(keyPrefix, 'add', [{ json: {} }], { event: JSON.stringify(event), replayUrl: url }).then(([item]) => record(item));
       const single = await add(paymentEvent());
       const [outcome] = await runNode(keyPrefix, 'replay', [{ json: { id: single.id } }]);
       expect(outcome.json).toMatchObject({ id: single.id, ok: true, httpStatus: 200, url, record: { status: 'replayed' } });
@@ -205,23 +189,13 @@ describe('Payment Dead Letter node against a real Redis', () => {
   });
 
   it('replays an event whose workflow did complete into the Duplicate output of Payment Idempotency', async () => {
-    const claim = (event: IDataObject, operation = 'claim', extra: Record<string, ParameterValue> = {}) =>
-      idempotency.execute.call(
-        executeContext({
-          node: { name: 'Payment Idempotency', type: 'n8n-nodes-payment-webhooks.paymentIdempotency' },
-          items: [{ json: event }],
-          parameters: {
-            operation,
-            key: (item: INodeExecutionData) => item.json.idempotencyKey,
-            token: (item: INodeExecutionData) => (item.json._idempotency as IDataObject | undefined)?.token,
-            leaseSeconds: 300,
-            retentionDays: 30,
-            result: { shipped: true },
-            ...extra,
-          },
-          credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
-        }),
-      );
+    const claim = (event: IDataObject, operation = 'claim') =>
+      runWorkflow({
+        node: idempotency,
+        items: [{ json: event }],
+        parameters: { operation, result: { shipped: true } },
+        credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
+      });
     // The receiving workflow: Payment Idempotency (Claim) first; New runs the work, then Complete.
     const outputs: string[] = [];
     const receiver = await startReceiver(async (request) => {
@@ -240,7 +214,7 @@ describe('Payment Dead Letter node against a real Redis', () => {
       const [fresh] = await claim(completed as unknown as IDataObject);
       await claim(fresh[0].json, 'complete');
       const neverRan = paymentEvent();
-      for (const event of [completed, neverRan]) await runNode(keyPrefix, 'add', [{ json: {} }], { event, replayUrl: url });
+      for (const event of [completed, neverRan]) await runNode(keyPrefix, 'add', [{ json: {} }], { event: JSON.stringify(event), replayUrl: url });
 
       const [done] = await runNode(keyPrefix, 'replay', [{ json: {} }], { replayWhich: 'matching', dryRun: false });
       expect(done.json).toMatchObject({ matched: 2, replayed: 2 });
@@ -265,7 +239,7 @@ describe('Payment Dead Letter node against a running connector runtime', () => {
   let keys: string[];
   let accepting = false;
 
-  const onRuntime = (operation: string, items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}, token = ADMIN_TOKEN) =>
+  const onRuntime = (operation: string, items: INodeExecutionData[], parameters: INodeParameters = {}, token = ADMIN_TOKEN) =>
     // The Redis credential the helper always passes is not read with the runtime storage.
     runNode('unused:', operation, items, { storage: 'runtime', ...parameters }, { paymentWebhooksRuntimeApi: { baseUrl, token } });
   const withStatus = async (status: string) => (await onRuntime('list', [{ json: {} }], { filters: { status: [status] } })).map(record);

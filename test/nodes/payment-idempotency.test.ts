@@ -1,39 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { CredentialTestContext } from 'n8n-core';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { PaymentIdempotency } from '../../nodes/PaymentIdempotency/PaymentIdempotency.node';
-import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
+import { redisCredential } from './support/redis-credential';
+import { runWorkflow } from './support/workflow-run';
 
 const node = new PaymentIdempotency();
 const keyPrefix = `test:node-idempotency:${randomUUID()}:`;
-
-/** What n8n evaluates the parameters' default expressions to. */
-const DEFAULTS: Record<string, ParameterValue> = {
-  key: (item: INodeExecutionData) => item.json.idempotencyKey,
-  token: (item: INodeExecutionData) => (item.json._idempotency as IDataObject | undefined)?.token,
-  leaseSeconds: 300,
-  retentionDays: 30,
-};
 
 function eventItem(key: string, extra: IDataObject = {}): INodeExecutionData {
   return { json: { id: key.split(':')[1], provider: 'stripe', kind: 'payment.succeeded', idempotencyKey: key, ...extra } };
 }
 
-async function run(operation: string, items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}, continueOnFail = false) {
-  const context = executeContext({
-    node: { name: 'Payment Idempotency', type: 'n8n-nodes-payment-webhooks.paymentIdempotency' },
+/** One run of a workflow with the node; Key and Claim Token keep their default expressions. */
+async function run(operation: string, items: INodeExecutionData[], parameters: INodeParameters = {}, continueOnFail = false) {
+  return await runWorkflow({
+    node,
     items,
-    parameters: { ...DEFAULTS, operation, ...parameters },
+    parameters: { operation, ...parameters },
     credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
     continueOnFail,
   });
-  return node.execute.call(context);
 }
 
 const newKey = () => `stripe:evt_${randomUUID()}`;
 
-async function claimNew(key: string, parameters: Record<string, ParameterValue> = {}) {
+async function claimNew(key: string, parameters: INodeParameters = {}) {
   const [fresh] = await run('claim', [eventItem(key)], parameters);
   expect(fresh).toHaveLength(1);
   return fresh[0];
@@ -61,7 +55,8 @@ describe('Payment Idempotency node against a real Redis', () => {
       _idempotency: { key, status: 'new', token: expect.any(String), leaseExpiresAt: expect.any(String) },
     });
     expect(inProgress[0].json._idempotency).toMatchObject({ key, status: 'in_progress' });
-  });
+    // 200 workflow executions in n8n's engine, each with its own Redis connection, on a shared 2-core machine.
+  }, 30_000);
 
   it('sorts a second item with the same key in one run to "In Progress", keeping item pairing', async () => {
     const key = newKey();
@@ -104,9 +99,10 @@ describe('Payment Idempotency node against a real Redis', () => {
 
   it('lets another run claim the event once the lease has run out, and refuses the late holder', async () => {
     const key = newKey();
-    const first = await claimNew(key, { leaseSeconds: 0.05 });
+    // A lease long enough for the next workflow run to start inside it; then wait until it has run out.
+    const first = await claimNew(key, { leaseSeconds: 1 });
     expect((await run('claim', [eventItem(key)]))[2]).toHaveLength(1);
-    await sleep(100);
+    await sleep(Date.parse(String((first.json._idempotency as IDataObject).leaseExpiresAt)) - Date.now() + 50);
     const second = await claimNew(key);
     expect((second.json._idempotency as IDataObject).token).not.toBe((first.json._idempotency as IDataObject).token);
     await expect(run('complete', [first])).rejects.toThrow('no longer holds its claim');
@@ -115,9 +111,10 @@ describe('Payment Idempotency node against a real Redis', () => {
 
   it('forgets a completed event after the retention period', async () => {
     const key = newKey();
-    await run('complete', [await claimNew(key)], { retentionDays: 80 / 86_400_000, result: { ok: true } });
+    // A retention of one second: long enough for the next workflow run to find the record.
+    await run('complete', [await claimNew(key)], { retentionDays: 1_000 / 86_400_000, result: { ok: true } });
     expect((await run('claim', [eventItem(key)]))[1]).toHaveLength(1);
-    await sleep(150);
+    await sleep(1_100);
     expect((await run('claim', [eventItem(key)]))[0]).toHaveLength(1);
   });
 
@@ -135,10 +132,12 @@ describe('Payment Idempotency node against a real Redis', () => {
 
   it('passes its credential test against a reachable Redis and fails it against a closed port', async () => {
     const test = node.methods.credentialTest.paymentWebhooksRedisTest;
-    const ok = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: redisCredential(keyPrefix) });
+    // n8n runs a credential test in n8n-core's CredentialTestContext.
+    const context = new CredentialTestContext();
+    const ok = await test.call(context, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: redisCredential(keyPrefix) });
     expect(ok.status).toBe('OK');
     const closed = { ...redisCredential(keyPrefix), port: 1 };
-    const failed = await test.call({} as never, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: closed });
+    const failed = await test.call(context, { id: '1', name: 'redis', type: 'paymentWebhooksRedisApi', data: closed });
     expect(failed).toMatchObject({ status: 'Error', message: expect.stringContaining('Could not connect to Redis at 127.0.0.1:1') });
   });
 });

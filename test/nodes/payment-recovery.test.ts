@@ -3,25 +3,16 @@ import { NodeOperationError, type INodeExecutionData, type INodeParameters } fro
 
 import { PaymentRecovery } from '../../nodes/PaymentRecovery/PaymentRecovery.node';
 import type { PaymentEvent } from '../../core/event';
-import { executeContext, type ParameterValue } from './support/execute-context';
-import { nodeParameters } from './support/node-parameters';
+import { runWorkflow } from './support/workflow-run';
 import { missingIconFiles } from './support/icons';
 
 const node = new PaymentRecovery();
 const NOW = '2026-03-10T01:05:00.000Z';
 
-/**
- * Parameters as n8n passes them: defaults resolved by n8n-workflow, and the "Earlier Attempts"
- * default expression ({{ $json.attempts ?? [] }}) evaluated per item.
- */
+/** One run of a workflow with the node at a fixed decision time; "Earlier Attempts" keeps its default expression ({{ $json.attempts ?? [] }}). */
 function run(records: object[], values: INodeParameters = {}, continueOnFail = false) {
   const items: INodeExecutionData[] = records.map((json, index) => ({ json: json as never, pairedItem: { item: index } }));
-  const parameters: Record<string, ParameterValue> = {
-    ...nodeParameters(node.description, { details: { decisionTime: NOW }, ...values }),
-    attempts: values.attempts ?? ((item: INodeExecutionData) => item.json.attempts ?? []),
-  };
-  const context = executeContext({ node: { name: 'Payment Recovery', type: 'n8n-nodes-payment-webhooks.paymentRecovery' }, items, parameters, credentials: {}, continueOnFail });
-  return node.execute.call(context);
+  return runWorkflow({ node, items, parameters: { details: { decisionTime: NOW }, ...values }, continueOnFail });
 }
 
 function failed(provider: string, failure: PaymentEvent['failure'], raw: unknown = {}, extra: Partial<PaymentEvent> = {}): PaymentEvent {

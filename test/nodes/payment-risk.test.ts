@@ -1,32 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { PaymentRisk } from '../../nodes/PaymentRisk/PaymentRisk.node';
 import type { RiskAssessment } from '../../core/risk';
 import { paymentEvent } from '../unit/risk/events';
-import { executeContext, redisCredential, type ParameterValue } from './support/execute-context';
+import { redisCredential } from './support/redis-credential';
+import { runWorkflow } from './support/workflow-run';
 
 const node = new PaymentRisk();
 const byName = Object.fromEntries(node.description.properties.map((property) => [property.name, property]));
 
-/** What n8n hands the node for the form's defaults. */
-const DEFAULTS: Record<string, ParameterValue> = {
-  event: (item: INodeExecutionData) => item.json,
-  highValue: byName.highValue.default,
-  smallAmounts: byName.smallAmounts.default,
-  source: (item: INodeExecutionData) => item.json.provider,
-  tuning: {},
-};
-
-function run(items: INodeExecutionData[], parameters: Record<string, ParameterValue> = {}, keyPrefix = `test:node-risk:${randomUUID()}:`, continueOnFail = false) {
-  const context = executeContext({
-    node: { name: 'Payment Risk', type: 'n8n-nodes-payment-webhooks.paymentRisk' },
-    items,
-    parameters: { ...DEFAULTS, ...parameters },
-    credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) },
-    continueOnFail,
-  });
-  return node.execute.call(context);
+/** One run of a workflow with the node, on the form's defaults unless `parameters` says otherwise. */
+function run(items: INodeExecutionData[], parameters: INodeParameters = {}, keyPrefix = `test:node-risk:${randomUUID()}:`, continueOnFail = false) {
+  return runWorkflow({ node, items, parameters, credentials: { paymentWebhooksRedisApi: redisCredential(keyPrefix) }, continueOnFail });
 }
 
 const item = (overrides: Parameters<typeof paymentEvent>[0] = {}): INodeExecutionData => ({ json: paymentEvent(overrides) as unknown as IDataObject });

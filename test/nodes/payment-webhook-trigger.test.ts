@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { parse as parseGoCardless } from 'gocardless-nodejs/webhooks';
-import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { PaymentWebhookTrigger } from '../../nodes/PaymentWebhookTrigger/PaymentWebhookTrigger.node';
 import { startWebhookServer, type WebhookServer } from './support/webhook-server';
@@ -34,7 +34,7 @@ let servers: WebhookServer[] = [];
 async function trigger(
   provider: string,
   credential: ICredentialDataDecryptedObject,
-  options: IDataObject = {},
+  options: INodeParameters = {},
 ): Promise<WebhookServer> {
   const server = await startWebhookServer({
     node,

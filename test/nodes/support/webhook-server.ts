@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ICredentialDataDecryptedObject, IDataObject, INode, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { WebhookContext } from 'n8n-core';
+import { Workflow, type ICredentialDataDecryptedObject, type INode, type INodeParameters, type INodeType, type IWebhookResponseData, type Logger } from 'n8n-workflow';
+
+import { additionalData, credentialReferences, nodeTypeName, nodeTypes } from './n8n-engine';
 
 /** A request as n8n's webhook server hands it to a node: the body's bytes arrive through readRawBody(). */
 type N8nRequest = IncomingMessage & { rawBody?: Buffer; readRawBody(): Promise<void> };
@@ -12,9 +15,10 @@ export interface LogLine {
 }
 
 export interface WebhookServerOptions {
-  node: { webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> };
+  node: INodeType;
   nodeName: string;
-  parameters: Record<string, unknown>;
+  /** The parameters as n8n stores them; n8n fills in the defaults. */
+  parameters: INodeParameters;
   credentials: Record<string, ICredentialDataDecryptedObject>;
 }
 
@@ -26,23 +30,45 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
+/** n8n-core's webhook context, with the logger n8n's process would configure replaced by one the test reads. */
+class RecordingWebhookContext extends WebhookContext {
+  constructor(
+    private readonly recorder: Logger,
+    ...context: ConstructorParameters<typeof WebhookContext>
+  ) {
+    super(...context);
+  }
+
+  override get logger() {
+    return this.recorder as WebhookContext['logger'];
+  }
+}
+
 /**
- * A real HTTP server on loopback that calls the node's webhook() with a context implementing
- * only the IWebhookFunctions methods the node uses (any other call fails the test). When the
- * node answers nothing itself it stands in for n8n's "respond immediately, no data": an empty 200.
+ * A real HTTP server on loopback that calls the node's webhook() in n8n-core's own webhook
+ * context (WebhookContext: parameters, credentials, headers, helpers as n8n implements them).
+ * It stands in only for n8n's webhook service in the n8n package, which n8n-core does not hold:
+ * the request with its readRawBody(), and, when the node answers nothing itself, n8n's
+ * "respond immediately, no data": an empty 200.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const results: IWebhookResponseData[] = [];
   const logs: LogLine[] = [];
+  const log = (level: LogLine['level']) => (message: string, meta?: unknown) => logs.push({ level, message, meta });
+  const recorder = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') } as Logger;
+  const type = nodeTypeName(options.node);
   const node: INode = {
     id: 'trigger-1',
     name: options.nodeName,
-    type: 'n8n-nodes-payment-webhooks.paymentWebhookTrigger',
+    type,
     typeVersion: 1,
     position: [0, 0],
-    parameters: {},
+    parameters: options.parameters,
+    credentials: credentialReferences(options.credentials),
   };
-  const log = (level: LogLine['level']) => (message: string, meta?: unknown) => logs.push({ level, message, meta });
+  const workflow = new Workflow({ id: 'node-test', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypes({ [type]: options.node }) });
+  const [webhookDescription] = options.node.description.webhooks ?? [];
+  if (!webhookDescription) throw new Error(`${type} describes no webhook`);
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
     const request = incoming as N8nRequest;
@@ -51,33 +77,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       for await (const chunk of request) chunks.push(chunk as Buffer);
       request.rawBody = Buffer.concat(chunks);
     };
-    const implemented: Partial<IWebhookFunctions> = {
-      getNode: () => node,
-      getRequestObject: () => request as never,
-      getResponseObject: () => response as never,
-      getHeaderData: () => request.headers,
-      getNodeParameter: ((name: string, fallback?: unknown) =>
-        name in options.parameters ? options.parameters[name] : fallback) as IWebhookFunctions['getNodeParameter'],
-      getCredentials: (async (name: string) => {
-        const credential = options.credentials[name];
-        if (!credential) throw new Error(`the node asked for credential "${name}", which this test does not provide`);
-        return credential;
-      }) as IWebhookFunctions['getCredentials'],
-      logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') },
-      helpers: {
-        returnJsonArray: (data: IDataObject | IDataObject[]) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
-      } as unknown as IWebhookFunctions['helpers'],
-    };
-    const context = new Proxy(implemented, {
-      get(target, property) {
-        if (property in target) return target[property as keyof IWebhookFunctions];
-        if (typeof property === 'symbol' || property === 'then') return undefined;
-        throw new Error(`the node called this.${property}, which the test context does not implement`);
-      },
-    }) as IWebhookFunctions;
-
+    const execution = additionalData({ credentials: options.credentials, extra: { httpRequest: request as never, httpResponse: response as never } });
+    const webhookData = { httpMethod: 'POST' as const, node: node.name, path: 'payments', webhookDescription, workflowId: workflow.id, workflowExecuteAdditionalData: execution };
+    const context = new RecordingWebhookContext(recorder, workflow, workflow.getNode(node.name)!, execution, 'webhook', webhookData, [], null);
     try {
-      const result = await options.node.webhook.call(context);
+      const result = await options.node.webhook!.call(context);
       results.push(result);
       if (!result.noWebhookResponse) response.writeHead(200).end();
     } catch (error) {
@@ -85,7 +89,6 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (!response.headersSent) response.writeHead(500).end();
     }
   };
-
   const server: Server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
