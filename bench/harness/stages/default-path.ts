@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
+import { Redis } from 'ioredis';
 import { redisServerPid } from '../backlog';
 import { runtimeConfig, type BenchContext } from '../context';
 import type { StepResult } from '../loadgen';
 import { cpuSeconds, runLoad, sleep, startRuntime, startSink, type RuntimeProcess, type Sink } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
+import { countRedisCommands, type RedisCommandsPerEvent } from '../redis-commands';
 import { DUPLICATE_SHARE } from '../sweep';
 import type { StorageMode } from './ingest';
 
@@ -35,6 +37,8 @@ export interface PathRun {
   drainSeconds?: number;
   /** Share of one core the destination (this process) used over the run (role both). */
   destinationCpu?: number;
+  /** Redis mode: commands per acknowledged event over the run (for role both, its deliveries' commands too). */
+  redisCommands?: RedisCommandsPerEvent;
   /** Events per second this run counts for: the acknowledgement rate, or for role both the lower of it and the delivery rate. */
   rate: number;
 }
@@ -104,6 +108,8 @@ interface ModeStorage {
   /** A fresh, empty storage location for the next run. */
   next(): Promise<string>;
   redisPid?: number;
+  /** Redis mode: starts counting the commands Redis runs. */
+  countCommands?: () => ReturnType<typeof countRedisCommands>;
   close(): Promise<void>;
 }
 
@@ -118,17 +124,19 @@ async function modeStorage(mode: StorageMode, dir: string): Promise<ModeStorage>
     };
   }
   const server: TestRedis = await startRedisServer({ appendOnly: true });
+  const client = new Redis(server.url);
   return {
     durability: 'Redis with appendonly yes, appendfsync always',
     redisPid: await redisServerPid(server.url),
     next: async () => {
-      const { Redis } = await import('ioredis');
-      const client = new Redis(server.url);
       await client.flushall();
-      client.disconnect();
       return server.url;
     },
-    close: () => server.stop(),
+    countCommands: () => countRedisCommands(client),
+    close: async () => {
+      client.disconnect();
+      await server.stop();
+    },
   };
 }
 
@@ -162,6 +170,7 @@ async function runPath(
     const acceptedFile = join(dir, `${options.name}.accepted`);
     rmSync(acceptedFile, { force: true });
     const cpuBefore = process.cpuUsage();
+    const commands = await options.storage.countCommands?.();
     const [step] = await runLoad(
       {
         url: `${runtime.url}/webhooks/stripe`,
@@ -176,10 +185,12 @@ async function runPath(
     );
     const loadEnded = performance.now();
     const ids = acceptedIds(acceptedFile);
-    const run: PathRun = { role: options.role, connections: options.connections, step, accepted: ids.length, rate: step.okPerSecond };
+    const backlogAtLoadEnd = sink && ids.length - ids.filter((id) => sink.ids.has(`stripe:${id}`)).length;
+    const delivered = sink && (await waitDelivered(sink, ids, options.drainSeconds));
+    // Counted once everything is delivered, so a delivery's commands are counted with its event.
+    const redisCommands = await commands?.perEvent(step.ok);
+    const run: PathRun = { role: options.role, connections: options.connections, step, accepted: ids.length, rate: step.okPerSecond, ...(redisCommands && { redisCommands }) };
     if (!sink) return run;
-    const backlogAtLoadEnd = ids.length - ids.filter((id) => sink.ids.has(`stripe:${id}`)).length;
-    const delivered = await waitDelivered(sink, ids, options.drainSeconds);
     const cpu = process.cpuUsage(cpuBefore);
     const span = ((sink.lastAt ?? loadEnded) - (sink.firstAt ?? loadEnded)) / 1000;
     const deliveredPerSecond = span > 0 ? sink.ids.size / span : 0;
