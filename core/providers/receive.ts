@@ -35,13 +35,13 @@ export async function receiveWebhook(options: ReceiveOptions): Promise<Received>
   if (!verified.ok) return refusal('signature', verified);
   const normalized = provider.normalize(request, now, config);
   if (!normalized.ok) return { outcome: 'malformed', detail: normalized.detail };
-  const events = inSourceNamespace(normalized.events, settled);
-  const undeliverable = undeliverableKey(events);
-  if (undeliverable !== undefined) return { outcome: 'malformed', detail: undeliverable };
-  const confirmed = await Promise.all(events.map((event) => confirm(event, settled)));
+  const confirmed = await Promise.all(normalized.events.map((event) => confirm(event, settled)));
   const failed = confirmed.find((result): result is Refusal => !result.ok);
   if (failed) return refusal('confirmation', failed);
-  return { outcome: 'accepted', events: inSourceNamespace(confirmed.flatMap((result) => (result.ok ? [result.event] : [])), settled) };
+  const events = inSourceNamespace(confirmed.flatMap((result) => (result.ok ? [result.event] : [])), settled);
+  const undeliverable = undeliverableKey(events);
+  if (undeliverable !== undefined) return { outcome: 'malformed', detail: undeliverable };
+  return { outcome: 'accepted', events };
 }
 
 /** The HTTP answer to an outcome other than accepted, the same both ways in. */
@@ -63,25 +63,19 @@ function refusal(stage: 'signature' | 'confirmation', failure: Refusal): Receive
   return { outcome: 'refused', stage, reason: failure.reason, detail: failure.detail };
 }
 
-/**
- * An event from a gateway that signs nothing is only a signal until its API confirms it. The
- * confirmation must be of the same event: its id decides the key already checked and namespaced.
- */
+/** An event from a gateway that signs nothing is only a signal until its API confirms it. */
 async function confirm(event: PaymentEvent, { provider, config, now }: ReceiveOptions) {
   if (event.verification !== 'fetch_required') return { ok: true as const, event };
   if (!provider.confirm) return { ok: false as const, reason: 'confirm_failed' as const, detail: `${provider.id} cannot confirm unsigned events` };
-  const confirmed = await provider.confirm(event, config, { now });
-  if (confirmed.ok && confirmed.event.id !== event.id) {
-    return { ok: false as const, reason: 'confirm_failed' as const, detail: `the gateway's API confirmed another event than ${event.id}` };
-  }
-  return confirmed;
+  return provider.confirm(event, config, { now });
 }
 
 /**
  * Why one of the events cannot be delivered, judged on the key it is stored and delivered under
- * (its source's namespace included): the key travels as the `webhook-id` header of a delivery
+ * (its source's namespace included, and the id a confirmation may derive, as Mollie's does from
+ * the payment's state): the key travels as the `webhook-id` header of a delivery
  * (core/event.ts `headerUnsafeKey`). Both ways in refuse such an event with a 400 before it is
- * confirmed or stored, instead of making a delivery that can never be sent. Refused rather than
+ * stored, instead of making a delivery that can never be sent. Refused rather than
  * encoded: an encoded key would no longer be the gateway's id, and the receiver's idempotency
  * check and replays would see a different key.
  */

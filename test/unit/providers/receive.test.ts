@@ -35,29 +35,30 @@ describe('receiveWebhook: the delivered key decides whether an event can be deli
   });
 });
 
-describe('receiveWebhook: a confirmation confirms the event it was given', () => {
-  // Stripe's verify and normalize, with events left to confirm by an API that answers with another event.
-  function confirmingProvider(answerId: string): Provider {
+describe('receiveWebhook: a confirmed event is judged on the key its confirmation gives', () => {
+  // Stripe's verify and normalize, with events left to confirm by an API whose answer derives the
+  // event's id, as Mollie's confirmation derives one from the payment's state.
+  function confirmingProvider(derivedId: string): Provider {
     return {
       ...stripe,
       normalize: (request, now, config) => {
         const normalized = stripe.normalize(request, now, config);
         return normalized.ok ? { ok: true, events: normalized.events.map((event) => ({ ...event, verification: 'fetch_required' })) } : normalized;
       },
-      confirm: async (event) => ({ ok: true, event: { ...event, id: answerId, idempotencyKey: `stripe:${answerId}`, verification: 'confirmed' } }),
+      confirm: async (event) => ({ ok: true, event: { ...event, id: derivedId, idempotencyKey: `stripe:${derivedId}`, verification: 'confirmed' } }),
     };
   }
 
   it('accepts the confirmed event under the source namespace', async () => {
-    const provider = confirmingProvider('evt_confirmed');
-    const received = await receiveWebhook({ provider, request: signedStripeEvent('evt_confirmed'), config: { secrets: [SECRET] }, namespace: 'stripe-eu', now: NOW });
-    expect(received).toMatchObject({ outcome: 'accepted', events: [{ id: 'evt_confirmed', idempotencyKey: 'stripe-eu:evt_confirmed', verification: 'confirmed' }] });
+    const provider = confirmingProvider('evt_asked:paid');
+    const received = await receiveWebhook({ provider, request: signedStripeEvent('evt_asked'), config: { secrets: [SECRET] }, namespace: 'stripe-eu', now: NOW });
+    expect(received).toMatchObject({ outcome: 'accepted', events: [{ id: 'evt_asked:paid', idempotencyKey: 'stripe-eu:evt_asked:paid', verification: 'confirmed' }] });
   });
 
-  it('refuses a confirmation of another event', async () => {
-    const provider = confirmingProvider('evt_other');
+  it('refuses a confirmation whose derived key cannot travel as a header', async () => {
+    const provider = confirmingProvider('evt_asked\r\nx-injected: 1');
     const received = await receiveWebhook({ provider, request: signedStripeEvent('evt_asked'), config: { secrets: [SECRET] }, namespace: 'stripe', now: NOW });
-    expect(received).toEqual({ outcome: 'refused', stage: 'confirmation', reason: 'confirm_failed', detail: expect.stringContaining('evt_asked') });
+    expect(received).toEqual({ outcome: 'malformed', detail: expect.stringContaining('control character') });
   });
 });
 
