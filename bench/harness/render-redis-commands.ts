@@ -34,7 +34,7 @@ export function redisCommandsSection(ingest: IngestResult | undefined): string[]
   const lines = [
     '### Redis commands per event',
     '',
-    'From Redis\'s `INFO commandstats` over the profiled ingest run (best concurrency, 10% repeats), divided by the requests answered; commands run inside Lua scripts count one each, and the script call itself one more.',
+    'From Redis\'s `INFO commandstats` over the profiled ingest run (best concurrency, 10% repeats), divided by the requests sent; commands run inside Lua scripts count one each, and the script call itself one more.',
     '',
     '| Code | Commands per event | Largest shares (per event) |',
     '| --- | ---: | --- |',

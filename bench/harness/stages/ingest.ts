@@ -6,7 +6,7 @@ import { jobKey } from '../../../runtime/src/storage/redis-queue';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
 import { redisServerPid } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
-import { runLoad, startRuntime, rssMb } from '../processes';
+import { runLoad, sleep, startRuntime, rssMb } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
 import { countRedisCommands } from '../redis-commands';
 import { sweepEndpoint, DUPLICATE_SHARE, type SweepResult } from '../sweep';
@@ -21,7 +21,7 @@ export interface IngestResult {
   check: { acknowledged: number; stored: number; missing: number };
   rssMb: number;
   profile?: ProfileSummary;
-  /** Redis commands per answered request during the profiled run, by command (Redis mode; inside Lua scripts included). */
+  /** Redis commands per request sent during the profiled run, by command (Redis mode; inside Lua scripts included). */
   redisCommandsPerRequest?: Record<string, number>;
   /** Where Redis itself stalled during the sweep and the latency runs (Redis mode). */
   redisPauses?: RedisPauses;
@@ -39,6 +39,8 @@ export interface RedisPauses {
 const REDIS_LATENCY_THRESHOLD_MS = 5;
 
 export const INGEST_CONNECTIONS = [4, 16, 64];
+/** Long enough for the runtime to serve the requests a load step left in flight. */
+const IN_FLIGHT_SETTLE_MS = 2_000;
 const NEVER_CALLED = 'http://127.0.0.1:9/ingress-only';
 
 interface Storage {
@@ -163,7 +165,11 @@ async function profileIngest(
       'profile',
     );
     loadEndedAt = performance.now() - runtime.spawnedAt;
-    if (counting) redisCommandsPerRequest = (await counting.perEvent(step.requests)).byCommand;
+    if (counting) {
+      // The requests still in flight when the step ended (one per connection) are served after it: let them finish and count them.
+      await sleep(IN_FLIGHT_SETTLE_MS);
+      redisCommandsPerRequest = (await counting.perEvent(step.sent)).byCommand;
+    }
   } finally {
     await runtime.stop();
   }
