@@ -28,6 +28,7 @@ import { PaymentWebhooksRuntimeApi } from '../../../credentials/PaymentWebhooksR
 
 // n8n-core keeps its instance settings (an encryption key file) in the n8n user folder, ~/.n8n
 // unless told otherwise: give it a folder of this test file's own, read when the engine first runs.
+// Its logger stays silent unless N8N_LOG_LEVEL asks otherwise: a test reads the node's log lines itself.
 const userFolder = mkdtempSync(join(tmpdir(), 'n8n-node-tests-'));
 process.env.N8N_USER_FOLDER = userFolder;
 process.env.N8N_LOG_LEVEL ??= 'silent';
