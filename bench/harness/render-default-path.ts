@@ -212,7 +212,8 @@ export const WHERE_THE_TIME_GOES: string[] = [
     'see Physical limit) waited for on the event loop thread, against a share of one fsync per event for ingest\'s group commit. Measured with `strace -c` at 200 events/s offered: 2.22 fsyncs per event.',
   '- _Claim deliveries in batches and write outcomes in batches, inside the group commit_ (kept): the events accepted in a turn, the outcomes of the deliveries that finished in it and ' +
     'the leases of the next ones (one statement per destination, as many as it has free slots) are one transaction. A delivery adds no commit of its own: 0.39 fsyncs per event at the same offered rate (5.7x fewer). ' +
-    'A slot is still freed only once its outcome is committed, so a SIGKILL repeats at most the deliveries that held a slot (the crash and SIGKILL tests pass unchanged).',
+    'A slot is still freed only once its outcome is committed, so a SIGKILL repeats at most the deliveries that held a slot (the crash and SIGKILL tests pass unchanged). ' +
+    'CPU of the runtime process per event at 150 events/s offered, same sitting (load average 23-25, so every figure is inflated many times; compare within the pair): before, 2,276 µs with `--role ingress` and 4,447 µs with role both, which fell behind (995 of 1,500 answered, p50 6.3 s): a delivery cost about as much as an ingest (0.95x); after, 2,063 and 2,373 µs, keeping up (p50 0.3 s): a delivery costs about 0.15x an ingest.',
   '- _No re-parsing of the stored event_ (kept): a SQLite delivery sends the stored JSON text as its body and reads provider, kind and occurredAt with `json_extract` in the lease statement; ' +
     'the event is parsed only when a dead letter needs it (before: `JSON.parse` of the 2 KB event at the lease and `JSON.stringify` again for the body, each delivery).',
   '- _Keep-alive delivery agent_: already in place (node:http with a keep-alive agent since the delivery client left fetch); kept.',
