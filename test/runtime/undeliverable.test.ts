@@ -58,8 +58,8 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
   let url: string;
   const logs: Array<Record<string, unknown>> = [];
 
-  // One runtime per storage mode, closed once: a Redis runtime closed while Bull's blocking
-  // read waits can let a 'Connection is closed' rejection escape Bull, failing whichever test runs.
+  // One runtime per storage mode, closed once: starting and stopping one per test costs more
+  // than the tests themselves on a busy machine.
   beforeAll(async () => {
     destination = await startDestination();
     const lines = new Writable({
