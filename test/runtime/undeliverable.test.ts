@@ -58,8 +58,7 @@ describe.each(modes)('deliveries that cannot succeed end as dead letters (%s sto
   let url: string;
   const logs: Array<Record<string, unknown>> = [];
 
-  // One runtime per storage mode, closed once: starting and stopping one per test costs more
-  // than the tests themselves on a busy machine.
+  // One runtime per storage mode, shared by the tests below and closed once.
   beforeAll(async () => {
     destination = await startDestination();
     const lines = new Writable({
