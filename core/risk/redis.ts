@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
-import { TurnBatch } from '../turn-batch';
+import { TurnBatch, type BatchSchedule } from '../turn-batch';
 import type { RiskWindowStore, WindowOp } from './types';
 
 export interface RedisRiskWindowStoreOptions {
   client: Redis;
   /** Prepended to every key, e.g. `pw:risk:`. */
   keyPrefix?: string;
+  /** When a batch of calls goes out (core/turn-batch.ts); the runtime batches per event-loop turn. */
+  schedule?: BatchSchedule;
 }
 
 /**
@@ -147,17 +149,18 @@ type ScriptedRedis = Redis & { riskBatch(numKeys: number, ...args: Array<string 
  * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
  * so a redelivered event or a reused card is not counted twice); volume buckets are one
  * hash per source. The calls made together run as one script: atomic with respect to other
- * clients, and one round trip for all the requests that arrived in the same turn.
+ * clients, and one round trip for all the calls made together (its `schedule`).
  */
 export class RedisRiskWindowStore implements RiskWindowStore {
   private readonly redis: ScriptedRedis;
   private readonly prefix: string;
-  private readonly batch = new TurnBatch<Call, number[]>((calls) => this.run(calls));
+  private readonly batch: TurnBatch<Call, number[]>;
   private batches = 0;
 
   constructor(options: RedisRiskWindowStoreOptions) {
     this.redis = options.client as ScriptedRedis;
     this.prefix = options.keyPrefix ?? 'pw:risk:';
+    this.batch = new TurnBatch((calls) => this.run(calls), options.schedule);
     this.redis.defineCommand('riskBatch', { lua: BATCH_SCRIPT });
   }
 

@@ -116,8 +116,8 @@ export class RedisStorage implements RuntimeStorage {
   readonly riskWindows: RedisRiskWindowStore;
   private readonly insights: RedisInsightsLog;
   private readonly destinations = new Set<string>();
-  private readonly claims = new TurnBatch<string, string | null>((keys) => this.claimAll(keys));
-  private readonly stores = new TurnBatch<StoreItem, void>((items) => this.storeAll(items));
+  private readonly claims = new TurnBatch<string, string | null>((keys) => this.claimAll(keys), setImmediate);
+  private readonly stores = new TurnBatch<StoreItem, void>((items) => this.storeAll(items), setImmediate);
   private readonly client: ScriptedRedis;
   private workers?: RedisDeliveryWorkers;
 
@@ -131,7 +131,7 @@ export class RedisStorage implements RuntimeStorage {
     this.client.defineCommand('storageStore', { numberOfKeys: 0, lua: STORE_SCRIPT });
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
     this.deadLetters = new RedisDeadLetterStore({ client: client, keyPrefix: `${prefix}:dead-letters:` });
-    this.riskWindows = new RedisRiskWindowStore({ client: client, keyPrefix: `${prefix}:risk:` });
+    this.riskWindows = new RedisRiskWindowStore({ client: client, keyPrefix: `${prefix}:risk:`, schedule: setImmediate });
     this.insights = new RedisInsightsLog(client, prefix);
   }
 
