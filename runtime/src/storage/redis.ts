@@ -6,6 +6,7 @@ import { claimedValue, completedValue, isCompletedValue, RedisIdempotencyStore }
 import { DEFAULT_RETENTION_MS } from '../../../core/idempotency/types';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
 import { TurnBatch } from '../../../core/turn-batch';
+import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
 import { DAILY_CAP, KEEP_SECONDS, RedisInsightsLog } from '../insights/redis-log';
 import { jobKey, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
 import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
@@ -152,6 +153,11 @@ export class RedisStorage implements RuntimeStorage {
     if (Number(version) < MINIMUM_REDIS_MAJOR) {
       client.disconnect();
       throw new Error(`Redis mode needs Redis ${MINIMUM_REDIS_MAJOR}.0 or newer (SET NX GET, ZMSCORE); the server at ${url} is ${version}`);
+    }
+    const earlier = await earlierQueues(client, prefix);
+    if (earlier.length > 0) {
+      client.disconnect();
+      throw new Error(earlierQueuesProblem(earlier, prefix));
     }
     const storage = new RedisStorage(client, prefix, (options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) * STORE_LEASE_FACTOR);
     for (const destination of options.destinations ?? []) storage.destinations.add(destination);
