@@ -22,7 +22,7 @@ export interface CredentialExport {
 export interface WorkflowExport {
   id: string;
   name: string;
-  nodes: Array<{ name: string; type: string; parameters: Record<string, unknown>; webhookId?: string; disabled?: boolean }>;
+  nodes: Array<{ name: string; type: string; parameters: Record<string, unknown>; webhookId?: string; disabled?: boolean; [key: string]: unknown }>;
   connections: Record<string, unknown>;
   settings?: Record<string, unknown>;
   [key: string]: unknown;

@@ -120,7 +120,7 @@ describe.each([
     await page.waitForSelector('body[data-loaded="true"]');
     expect(await page.locator('#dead-letters tbody tr[data-id]').count()).toBe(6);
     // The suggestions come from the listed dead letters.
-    expect(await page.locator('#bulk-kinds option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toEqual([
+    expect(await page.locator('#bulk-kinds option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value))).toEqual([
       'payment.failed',
       'payment.succeeded',
     ]);
@@ -157,7 +157,7 @@ describe.each([
       status: 'Done: 3 replayed, 0 failed, of 3 dead letters.',
       failures: '',
     });
-    expect(await page.locator('#bulk-progress').evaluate((progress) => [(progress as HTMLProgressElement).value, (progress as HTMLProgressElement).max])).toEqual([3, 3]);
+    expect(await page.locator('#bulk-progress').evaluate((progress) => [(progress as unknown as { value: number }).value, (progress as unknown as { max: number }).max])).toEqual([3, 3]);
     expect(await page.locator('#bulk-failures li').count()).toBe(0);
 
     await waitFor(() => chosenKeys.every((key) => destination.accepted().get(key) === 1), 'the three replayed events delivered', 60_000);
