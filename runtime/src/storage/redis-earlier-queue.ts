@@ -16,21 +16,15 @@ export interface EarlierQueue {
   deliveries: number;
 }
 
-/** The earlier runtime's Bull queues under this prefix that still hold deliveries. */
-export async function earlierQueues(client: Redis, prefix: string): Promise<EarlierQueue[]> {
-  const bullKey = new RegExp(`^${escapeRegExp(prefix)}:(deliver:.+):(?:${[...BULL_LISTS, ...BULL_SETS].join('|')})$`);
-  const names = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:deliver:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const match = bullKey.exec(key);
-      if (match) names.add(match[1]);
-    }
-  } while (cursor !== '0');
+/**
+ * The configured destinations' Bull queues from an earlier runtime that still hold deliveries:
+ * a few reads per destination at start, never a walk over the keyspace, which holds every
+ * idempotency key. A destination no longer configured was never delivered to by either version.
+ */
+export async function earlierQueues(client: Redis, prefix: string, destinations: readonly string[]): Promise<EarlierQueue[]> {
   const found: EarlierQueue[] = [];
-  for (const queue of [...names].sort()) {
+  for (const destination of destinations) {
+    const queue = `deliver:${destination}`;
     const base = `${prefix}:${queue}`;
     const counts = await Promise.all([
       ...BULL_LISTS.map((list) => client.llen(`${base}:${list}`)),
@@ -50,8 +44,4 @@ export function earlierQueuesProblem(found: readonly EarlierQueue[], prefix: str
     'This version keeps its own queue and would never send them. Run the earlier version until those queues are empty ' +
     '(its /status page shows the backlog), then start this one.'
   );
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -154,7 +154,7 @@ export class RedisStorage implements RuntimeStorage {
       client.disconnect();
       throw new Error(`Redis mode needs Redis ${MINIMUM_REDIS_MAJOR}.0 or newer (SET NX GET, ZMSCORE); the server at ${url} is ${version}`);
     }
-    const earlier = await earlierQueues(client, prefix);
+    const earlier = await earlierQueues(client, prefix, options.destinations ?? []);
     if (earlier.length > 0) {
       client.disconnect();
       throw new Error(earlierQueuesProblem(earlier, prefix));
