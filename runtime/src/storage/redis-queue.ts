@@ -191,6 +191,9 @@ class DestinationConsumer {
   /** Another call is wanted once the one under way returns. */
   private again = false;
   private lastRecovery = 0;
+  /** The earliest retry this process wrote, and its wake-up: a retry goes out when due, not on the next beat. */
+  private retryWake?: { due: number; timer: NodeJS.Timeout };
+  private retryDue = false;
   private readonly timers: NodeJS.Timeout[];
 
   constructor(
@@ -262,7 +265,8 @@ class DestinationConsumer {
     const outcomes = this.outcomes;
     this.outcomes = [];
     const now = Date.now();
-    const recover = now - this.lastRecovery >= POLL_MS;
+    const recover = this.retryDue || now - this.lastRecovery >= POLL_MS;
+    this.retryDue = false;
     const held = this.buffer.length + this.running.size - outcomes.length;
     const wanted = this.active && held <= this.prefetch / 2 ? this.prefetch - held : 0;
     if (outcomes.length === 0 && wanted === 0 && !recover) return;
@@ -286,11 +290,26 @@ class DestinationConsumer {
     }
     if (recover) this.lastRecovery = now;
     for (const { settled } of outcomes) settled();
+    this.wakeForRetry(outcomes.map(({ due }) => due).filter((due) => due > DONE));
     for (let index = 0; index < reply.length; index += 2) {
       this.buffer.push({ member: reply[index], body: reply[index + 1], ...parseMember(reply[index]) });
     }
     // A full batch: more may be waiting.
     if (wanted > 0 && reply.length / 2 === wanted) this.again = true;
+  }
+
+  /** Calls Redis when the earliest of these retries is due (the beat still serves retries other processes wrote). */
+  private wakeForRetry(dues: number[]): void {
+    const due = Math.min(...dues);
+    if (!this.active || !Number.isFinite(due) || (this.retryWake && this.retryWake.due <= due)) return;
+    if (this.retryWake) clearTimeout(this.retryWake.timer);
+    const timer = setTimeout(() => {
+      this.retryWake = undefined;
+      this.retryDue = true;
+      this.call();
+    }, due - Date.now() + 1);
+    timer.unref();
+    this.retryWake = { due, timer };
   }
 
   /** Extends the leases of every job held here (only those still leased: XX never brings one back). */
@@ -312,6 +331,7 @@ class DestinationConsumer {
       await (this.calling ?? new Promise((resolve) => setTimeout(resolve, SETTLE_MS)));
     }
     for (const timer of this.timers) clearInterval(timer);
+    if (this.retryWake) clearTimeout(this.retryWake.timer);
     if (untried.length === 0) return;
     // Left to their leases should Redis be away: they are handed out again once the leases lapse.
     await this.client
