@@ -35,6 +35,8 @@ const STORM_ATTEMPT_TIMEOUT_MS = 120_000;
 const RETRY_DELAYS_MS = [2_000, 4_000, 8_000];
 const CRASH_RETRY_WINDOW_MS = 5 * 60_000;
 const WAIT_MS = 10 * 60_000;
+/** After the killed worker's exit, long enough for the destination to read what it had written to its sockets. */
+const KILL_DRAIN_MS = 500;
 
 const STORM = { id: 'pwE2eQueueStorm', path: 'e2e-queue-storm', webhookId: '4b0f8f3e-7d1a-4a52-9c1e-e2e000000019' };
 const CRASH = { id: 'pwE2eQueueCrash', path: 'e2e-queue-crash', webhookId: '4b0f8f3e-7d1a-4a52-9c1e-e2e000000119' };
@@ -233,10 +235,22 @@ runQueueMode('n8n %s in queue mode', (version) => {
     await until('a third of the events to have their effect', () => (crashEffects().length >= CRASH_EVENTS / 3 ? true : undefined));
     const victimIndex = WORKER_NAMES.map((name) => inFlight[name]?.size ?? 0).reduce((best, size, index, sizes) => (size > sizes[best] ? index : best), 0);
     const victim = WORKER_NAMES[victimIndex];
-    const cutBetweenEffectAndComplete = [...(inFlight[victim] ?? [])];
+    const victimChild = n8n!.workers[victimIndex].child;
+    const inFlightBeforeKill = [...(inFlight[victim] ?? [])];
     const effectsBeforeKill = crashEffects().length;
-    n8n!.workers[victimIndex].child.kill('SIGKILL');
+    const died = new Promise((resolve) => victimChild.once('exit', resolve));
+    victimChild.kill('SIGKILL');
     const killedAtMs = Date.now() - started;
+    // What the victim wrote to its sockets before it died may be read only after the kill: those
+    // effects were sent before it too, and their runs never got the answer, so they were cut as well.
+    await died;
+    await sleep(KILL_DRAIN_MS);
+    const effectsAtDeath = crashEffects().length;
+    const sentAsItDied = crashEffects()
+      .slice(effectsBeforeKill)
+      .filter((effect) => effect.process === victim)
+      .map((effect) => effect.key);
+    const cutBetweenEffectAndComplete = [...inFlightBeforeKill, ...sentAsItDied];
 
     const finalStatuses = await deliveries;
     const answeredMs = Date.now() - started;
@@ -259,7 +273,9 @@ runQueueMode('n8n %s in queue mode', (version) => {
         killed: victim,
         killedAtMs,
         effectsBeforeKill,
-        inFlightAtKill: cutBetweenEffectAndComplete.length,
+        effectsAtDeath,
+        inFlightAtKill: inFlightBeforeKill.length,
+        sentAsItDied: sentAsItDied.length,
         answeredMs,
         effects: crash.length,
         effectsPerProcess: countBy(crash, (effect) => effect.process),
@@ -273,8 +289,8 @@ runQueueMode('n8n %s in queue mode', (version) => {
     expect(Object.keys(perEvent).sort()).toEqual(events.map((event) => event.key).sort());
     expect(Object.values(records).filter((record) => record?.state !== 'completed')).toEqual([]);
     expect(Object.values(perEvent).filter((count) => count > 2)).toEqual([]);
-    // Every extra effect came from a run on the killed worker, sent before the kill, that never completed its claim.
-    expect(extra.filter((effect) => effect.process !== victim || effect.arrival >= effectsBeforeKill)).toEqual([]);
+    // Every extra effect came from a run on the killed worker, sent before it died, that never completed its claim.
+    expect(extra.filter((effect) => effect.process !== victim || effect.arrival >= effectsAtDeath)).toEqual([]);
     expect(extra.length).toBe(twice.length);
     // The kill cut these runs after their effect and before Complete: each is one of the events done twice.
     for (const key of cutBetweenEffectAndComplete) expect(twice).toContain(key);
