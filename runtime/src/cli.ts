@@ -59,24 +59,26 @@ async function start(args: string[], io: Io): Promise<number> {
   const placeholders = placeholderWarning(config);
   if (placeholders) runtime.logger.warn(placeholders);
   const stopped = new Promise<void>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
+    let stoppingSince: number | undefined;
+    // One listener for the process's life: between a `once` listener firing and the next one being
+    // added, a signal meets Node's default action and kills the process mid-shutdown, and Ctrl-C
+    // under `npm start` sends two at once (the process group's, and npm's forwarded copy).
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppingSince !== undefined) {
+        // A second signal means "now": exit without waiting (queued work is durable anyway). One
+        // within a second is the first one again.
+        if (Date.now() - stoppingSince >= REPEATED_SIGNAL_MS) process.exit(1);
+        return;
+      }
+      stoppingSince = Date.now();
       runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
-      const stoppingSince = Date.now();
-      // A second signal means "now": exit without waiting (queued work is durable anyway). One
-      // within a second is the first one again: Ctrl-C reaches the whole process group and
-      // `npm start` forwards it to us as well.
-      const stopNow = () => {
-        if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) process.once(signal, stopNow);
-        else process.exit(1);
-      };
-      process.once(signal, stopNow);
       void runtime.close().then(done, (error: unknown) => {
         runtime.logger.error({ err: error }, 'shutdown failed');
         done();
       });
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   if (io.terminal) {
     // Probed for a person only: a supervised runtime's destination gets no requests but deliveries.
