@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../test/runtime/observability/chromium';
 import { startRedisServer } from '../test/support/redis-server';
 import { packNodePackage } from '../test/e2e/support/package-tarball';
 import { templateNames } from '../test/e2e/support/templates';
@@ -18,11 +19,6 @@ import { startWorld } from '../test/e2e/support/world';
 
 const VERSION = '2.8.4';
 const TEMPLATES = join(__dirname, '..', 'workflows-templates');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 /** The picture's size; the viewport leaves n8n's sidebar (42 px), header (65 px) and logs bar around a canvas of that size. */
 const PICTURE = { width: 1560, height: 820 };
 const VIEWPORT = { width: 1602, height: 919 };
@@ -40,7 +36,7 @@ async function main(): Promise<void> {
     await redis.stop();
     throw error;
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     await signIn(page, world.n8n.baseUrl, world.owner);
