@@ -257,8 +257,9 @@ describe.each(queueVersions())('n8n %s in queue mode', (version) => {
     // effects were sent before it too, and their runs never got the answer, so they were cut as well.
     await died;
     await sleep(KILL_DRAIN_MS);
-    const effectsAtDeath = crashEffects().length;
-    const sentAsItDied = crashEffects()
+    const atDeath = crashEffects();
+    const effectsAtDeath = atDeath.length;
+    const sentAsItDied = atDeath
       .slice(effectsBeforeKill)
       .filter((effect) => effect.process === victim)
       .map((effect) => effect.key);
