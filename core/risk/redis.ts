@@ -23,10 +23,18 @@ export interface RedisRiskWindowStoreOptions {
  * its last member. A window marked `subsetOf` is not read at all when the window it is a
  * subset of holds only the current member.
  *
+ * A window's expiry is set with PEXPIRE NX first: it succeeds only on a key that has none,
+ * and every window gets one in the script that creates it, so success means this batch
+ * created the key and its count is the members the batch added, with no ZCOUNT. Most windows
+ * are new (a customer's or a card's first attempt in the window): one command instead of two.
+ * A window that already existed has its expiry pushed out by a plain PEXPIRE and is counted.
+ *
  * Volume buckets (one hash per source, a field per bucket index): the calls for one bucket
  * add their events in one HINCRBY and read the history once; each call sees the count as it
- * stood after its own event. Buckets older than the history are dropped once the hash holds
- * twice as many fields as it shows (a quiet source expires with its key).
+ * stood after its own event. The hash's expiry is set, and buckets older than the history are
+ * dropped once it holds twice as many fields as it shows, only when a call starts a new bucket:
+ * the expiry runs from the start of the current bucket, so it still outlasts the history after
+ * the last event (a quiet source expires with its key).
  */
 const BATCH_SCRIPT = `
 local calls = cjson.decode(ARGV[1])
@@ -48,16 +56,19 @@ end
 for key, adds in pairs(addsTo) do
   if adds > 1 or trimAll then redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowOf[key]) end
 end
-local added = {}
+local added, addedTo = {}, {}
 for c, call in ipairs(calls) do
   if call.t == 's' then
     added[c] = {}
     for o, op in ipairs(call.ops) do
       added[c][o] = op.m and redis.call('ZADD', KEYS[op.k], call.now, op.m) or 0
+      addedTo[KEYS[op.k]] = (addedTo[KEYS[op.k]] or 0) + added[c][o]
     end
   end
 end
-for key, _ in pairs(addsTo) do redis.call('PEXPIRE', key, windowOf[key]) end
+for key, _ in pairs(addsTo) do
+  if redis.call('PEXPIRE', key, windowOf[key], 'NX') == 1 then countOf[key] = addedTo[key] else redis.call('PEXPIRE', key, windowOf[key]) end
+end
 -- members later calls of the batch added to each window, walking back from the end
 local after = {}
 local addedLater = {}
@@ -100,8 +111,8 @@ for _, group in pairs(bucketCalls) do
   local key = KEYS[first.k]
   local current = tonumber(first.cur)
   local history = tonumber(first.hist)
-  redis.call('HINCRBY', key, current, #group)
-  redis.call('PEXPIRE', key, first.exp)
+  local startsBucket = redis.call('HINCRBY', key, current, #group) == #group
+  if startsBucket then redis.call('PEXPIRE', key, first.exp) end
   local fields = {}
   for i = 1, history do fields[i] = current - history + i end
   local stored = redis.call('HMGET', key, unpack(fields))
@@ -112,7 +123,7 @@ for _, group in pairs(bucketCalls) do
     counts[history] = stored[history] - (#group - rank)
     results[c] = counts
   end
-  if redis.call('HLEN', key) > 2 * history then
+  if startsBucket and redis.call('HLEN', key) > 2 * history then
     for _, field in ipairs(redis.call('HKEYS', key)) do
       if tonumber(field) <= current - history then redis.call('HDEL', key, field) end
     end

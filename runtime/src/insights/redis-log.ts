@@ -5,13 +5,16 @@ import type { PaymentEvent } from '../../../core/event';
  * Redis mode delivers events and forgets them, so insights keep their own bounded copy:
  * per UTC day of storing, one hash of idempotency key → the event without its raw
  * payload, customer or risk details (a few hundred bytes), at most DAILY_CAP events a day,
- * expiring after KEEP_SECONDS. The storage writes each entry in the script that stores the
+ * kept KEEP_SECONDS past the end of its day (its expiry is set once, by the script that
+ * creates the hash). The storage writes each entry in the script that stores the
  * event (runtime/src/storage/redis.ts), under the day's cap and only when its key is not
  * there yet, so a second store of the same event is a no-op. Past the cap a day's figures
  * cover its first DAILY_CAP events.
  */
 export const DAILY_CAP = 20_000;
 export const KEEP_SECONDS = 8 * 24 * 60 * 60;
+/** Set on the day's hash when it is created: a day longer, so it lasts KEEP_SECONDS past the day's end. */
+export const EXPIRE_SECONDS = KEEP_SECONDS + 24 * 60 * 60;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface LoggedEvent {

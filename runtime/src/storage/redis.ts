@@ -7,7 +7,7 @@ import { DEFAULT_RETENTION_MS } from '../../../core/idempotency/types';
 import { RedisRiskWindowStore } from '../../../core/risk/redis';
 import { TurnBatch } from '../../../core/turn-batch';
 import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
-import { DAILY_CAP, KEEP_SECONDS, RedisInsightsLog } from '../insights/redis-log';
+import { DAILY_CAP, EXPIRE_SECONDS, RedisInsightsLog } from '../insights/redis-log';
 import { jobKey, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
 import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
 
@@ -46,7 +46,7 @@ return held`;
  * queued once) and its place in the ready set; the insights entry under the day's cap; then
  * the completed idempotency record. Enqueueing comes before completing in the same atomic
  * script, so a completed key always has its jobs. Each destination queue that got a job is
- * woken once. ARGV: the completed records' retention, the insights cap and expiry, then per
+ * woken once. ARGV: the completed records' retention, the insights cap and a new day's expiry, then per
  * event: idempotency key ('' for none), its completed record, insights key ('' for none),
  * field and entry, the event JSON, the destination count, and per destination: job key,
  * ready key, wake channel, member, score.
@@ -69,8 +69,9 @@ while i <= #ARGV do
   if insightsKey ~= '' then
     lengths[insightsKey] = lengths[insightsKey] or redis.call('HLEN', insightsKey)
     if lengths[insightsKey] < cap then
+      -- the day's hash gets its expiry when it is created, not on every write
+      if lengths[insightsKey] == 0 then expiring[insightsKey] = true end
       lengths[insightsKey] = lengths[insightsKey] + redis.call('HSETNX', insightsKey, field, entry)
-      expiring[insightsKey] = true
     end
   end
   if idempotencyKey ~= '' then redis.call('SET', idempotencyKey, completed, 'PX', ARGV[1]) end
@@ -175,7 +176,7 @@ export class RedisStorage implements RuntimeStorage {
 
   private async storeAll(items: StoreItem[]): Promise<void[]> {
     const now = Date.now();
-    const args: Array<string | number> = [DEFAULT_RETENTION_MS, DAILY_CAP, KEEP_SECONDS];
+    const args: Array<string | number> = [DEFAULT_RETENTION_MS, DAILY_CAP, EXPIRE_SECONDS];
     for (const { event, destinations, lane, complete, log, jobId } of items) {
       const key = event.idempotencyKey;
       args.push(
