@@ -1,7 +1,7 @@
 /**
  * The editor screenshots the templates' READMEs show, workflows-templates/<name>/canvas.png:
  *
- *   node -r ./bench/ts-hook.js scripts/template-screenshots.ts [template...]   (every template when none is named)
+ *   node -r ./scripts/ts-hook.js scripts/template-screenshots.ts [template...]   (every template when none is named)
  *
  * Sets n8n 2.8.4 up as the end-to-end tests do (test/e2e/support: the package built, packed and installed as n8n
  * installs community packages, every template imported and published with the tests' credentials, an owner),

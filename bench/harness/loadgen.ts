@@ -1,6 +1,6 @@
 /**
  * The load generator, run as its own process so it never shares an event loop with what
- * it measures: `node -r bench/ts-hook.js loadgen.ts PLAN_JSON OUT_FILE`. For each step it
+ * it measures: `node -r scripts/ts-hook.js loadgen.ts PLAN_JSON OUT_FILE`. For each step it
  * signs a fresh pool of Stripe events, drives the URL (autocannon as fast as answers come,
  * or paced.ts at a fixed rate) and records the ids of events acknowledged with a 200, so
  * the caller can check they were all stored.

@@ -6,7 +6,7 @@ import { freePort } from '../../test/support/redis-server';
 import type { LoadPlan, StepResult } from './loadgen';
 
 export const REPO = resolve(__dirname, '..', '..');
-const TS_HOOK = join(REPO, 'bench', 'ts-hook.js');
+const TS_HOOK = join(REPO, 'scripts', 'ts-hook.js');
 const RUNTIME_BIN = join(REPO, 'runtime', 'bin', 'payment-webhooks.js');
 const RUNTIME_SOURCE = join(REPO, 'runtime', 'src', 'main.ts');
 

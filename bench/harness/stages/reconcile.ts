@@ -17,7 +17,7 @@ export async function benchReconcile(context: BenchContext, options: { sizes: nu
   const outFile = join(context.workDir, 'reconcile.json');
   const run = spawnSync(
     process.execPath,
-    ['--max-old-space-size=8192', '--expose-gc', '-r', join(REPO, 'bench', 'ts-hook.js'), join(__dirname, '..', 'reconcile-child.ts'), options.sizes.join(','), outFile],
+    ['--max-old-space-size=8192', '--expose-gc', '-r', join(REPO, 'scripts', 'ts-hook.js'), join(__dirname, '..', 'reconcile-child.ts'), options.sizes.join(','), outFile],
     { stdio: 'inherit', timeout: 300_000 },
   );
   if (run.status !== 0) throw new Error(`bench/reconcile.ts failed (exit ${run.status ?? run.signal})`);
