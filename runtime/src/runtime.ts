@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { registerAdmin } from './admin/routes';
 import type { RuntimeConfig } from './config/types';
 import { createDeliveryHandler } from './delivery/handler';
-import { DeliveryClient } from './delivery/post';
+import { DeliveryThread } from './delivery/thread';
 import { buildIngress } from './ingress/app';
 import { createLogger } from './logger';
 import { Observability, type ObservabilityOptions } from './observability';
@@ -59,7 +59,7 @@ export class Runtime {
   /** The webhook listener and, with `ops.listen`, the operators' one. */
   private apps: FastifyInstance[] = [];
   private consuming = false;
-  private deliveryClient?: DeliveryClient;
+  private deliveryThread?: DeliveryThread;
   private closing?: Promise<void>;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -84,7 +84,8 @@ export class Runtime {
     this.observability = observability;
     const observer = this.options.observer ?? observability;
     if (this.role !== 'ingress') {
-      this.deliveryClient = new DeliveryClient();
+      this.deliveryThread = new DeliveryThread();
+      await this.deliveryThread.start();
       await storage.consume({
         concurrency: Object.fromEntries(this.config.destinations.map((destination) => [destination.name, destination.concurrency])),
         handler: createDeliveryHandler({
@@ -92,7 +93,7 @@ export class Runtime {
           storage,
           logger: this.logger,
           observer,
-          client: this.deliveryClient,
+          client: this.deliveryThread,
           random: this.options.random,
         }),
         onError: (error, destination) => {
@@ -138,7 +139,7 @@ export class Runtime {
       await Promise.all(this.apps.map((app) => app.close()));
       this.consuming = false;
       await this.storage?.stopConsuming();
-      this.deliveryClient?.close();
+      await this.deliveryThread?.close();
       await this.storage?.close();
       await this.observability?.close();
       this.logger.info('payment-webhooks stopped');

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { DeliveryClient } from '../../runtime/src/delivery/post';
+import { DeliveryClient, type DeliverySender } from '../../runtime/src/delivery/post';
+import { DeliveryThread } from '../../runtime/src/delivery/thread';
 
 /**
  * The delivery client against a real loopback server: what it sends, how each kind of
- * failure is classified, and that connections are kept alive between deliveries.
+ * failure is classified, and that connections are kept alive between deliveries. The same
+ * for the client on this thread and for the delivery thread the runtime sends through.
  */
 const SECRET = `whsec_${Buffer.from('delivery-client-test-secret-32by').toString('base64')}`;
 const TRACEPARENT = '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01';
@@ -32,11 +34,14 @@ async function listen(answer: (request: IncomingMessage, response: ServerRespons
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-describe('DeliveryClient', () => {
-  const client = new DeliveryClient();
+describe.each([
+  ['DeliveryClient', () => new DeliveryClient()],
+  ['DeliveryThread', () => new DeliveryThread()],
+])('%s', (_name, create: () => DeliverySender) => {
+  const client = create();
   const servers: Server[] = [];
   afterAll(async () => {
-    client.close();
+    await client.close();
     await Promise.all(servers.map((server) => close(server)));
   });
   const start = async (answer: (request: IncomingMessage, response: ServerResponse) => void) => {

@@ -208,7 +208,7 @@ function readDestination(read: Reader, value: unknown, path: string): Destinatio
     url: read.url(entry.url, `${path}.url`),
     signingSecret,
     kinds,
-    concurrency: read.integer(entry.concurrency, `${path}.concurrency`, 16, 1),
+    concurrency: read.integer(entry.concurrency, `${path}.concurrency`, 32, 1),
     timeoutMs: read.integer(entry.timeoutMs, `${path}.timeoutMs`, 10_000, 1),
   };
 }

@@ -3,7 +3,7 @@ import type { RuntimeConfig } from '../config/types';
 import type { Observer } from '../observer';
 import type { DeliveryHandler, DeliveryJob, RuntimeStorage } from '../storage/types';
 import { retryDelay } from './backoff';
-import type { AttemptResult, DeliveryClient } from './post';
+import type { AttemptResult, DeliverySender } from './post';
 
 export interface DeliveryHandlerOptions {
   config: RuntimeConfig;
@@ -11,7 +11,7 @@ export interface DeliveryHandlerOptions {
   logger: Logger;
   observer: Observer;
   /** Sends the deliveries and dead-letter notices; its owner closes it. */
-  client: DeliveryClient;
+  client: DeliverySender;
   /** The jitter's random source; injectable so a test can pin it. */
   random?: () => number;
 }

@@ -43,6 +43,13 @@ export interface SignedPost {
   traceparent: string;
 }
 
+/** What sends a delivery's request: a DeliveryClient on this thread, or the DeliveryThread (thread.ts). */
+export interface DeliverySender {
+  /** Never rejects: every failure is an attempt result. */
+  post(request: SignedPost): Promise<AttemptResult>;
+  close(): void | Promise<void>;
+}
+
 /** 408, 409 and 429 are the 4xx answers that mean "later", not "never". */
 const RETRYABLE_4XX = new Set([408, 409, 429]);
 
@@ -58,7 +65,7 @@ export function classify(status: number): 'success' | 'retry' | 'permanent' {
  * Network failures and timeouts are retryable. One per runtime; `close` drops its idle
  * connections.
  */
-export class DeliveryClient {
+export class DeliveryClient implements DeliverySender {
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   /**
