@@ -30,6 +30,9 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'payment-webhooks:idempotency:';
 const CLAIMED = 'claimed:';
 const COMPLETED = 'completed:';
 
+/** How a completed key's value begins, for scripts that tell a completed key from a claim (the runtime's intake). */
+export const COMPLETED_VALUE_PREFIX = COMPLETED;
+
 /** The value a claim holds, for writers that take keys in their own scripts (the runtime's batched ingress). */
 export function claimedValue(token: string): string {
   return CLAIMED + token;

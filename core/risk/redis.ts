@@ -11,9 +11,11 @@ export interface RedisRiskWindowStoreOptions {
 }
 
 /**
- * Every window and bucket call made in one event-loop turn, in one script (atomic, one round
- * trip). ARGV[1] is the calls as JSON, in order; ARGV[2] the batch's time, from which every
- * window is counted; ARGV[3] is 1 when every window given a member is trimmed this time.
+ * Defines `riskBatch(calls, now, trimAll)`, which runs a batch of window and bucket calls and
+ * returns each call's counts: `calls` are the encoded calls (RiskBatchEncoder), their keys
+ * numbered in KEYS; `now` is the batch's time, from which every window is counted; `trimAll`
+ * is true when every window given a member is trimmed this time. A script of its own here,
+ * it also runs inside the runtime's intake script, beside the claims of the same events.
  *
  * Sliding windows (sorted sets scored by time): each member is added in call order and each
  * window counted once per batch (ZCOUNT over the window, no trim on the way); the count a call
@@ -36,11 +38,10 @@ export interface RedisRiskWindowStoreOptions {
  * the expiry runs from the start of the current bucket, so it still outlasts the history after
  * the last event (a quiet source expires with its key).
  */
-const BATCH_SCRIPT = `
-local calls = cjson.decode(ARGV[1])
-local now = tonumber(ARGV[2])
-local trimAll = ARGV[3] == '1'
+export const RISK_BATCH_LUA = `
+local function riskBatch(calls, now, trimAll)
 local results = {}
+-- addsTo: how many ops give each window a member (known before any ZADD, it decides the trim)
 local addsTo, windowOf, countOf = {}, {}, {}
 for c, call in ipairs(calls) do
   if call.t == 's' then
@@ -56,6 +57,7 @@ end
 for key, adds in pairs(addsTo) do
   if adds > 1 or trimAll then redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowOf[key]) end
 end
+-- addedTo: how many members the ZADDs really added to each window (a member already there adds none)
 local added, addedTo = {}, {}
 for c, call in ipairs(calls) do
   if call.t == 's' then
@@ -129,70 +131,58 @@ for _, group in pairs(bucketCalls) do
     end
   end
 end
-return cjson.encode(results)
+return results
+end
 `;
+
+/** The risk window store's own script: one batch, its counts as JSON. ARGV: the calls as JSON, the batch's time, 1 to trim every window. */
+const BATCH_SCRIPT = `${RISK_BATCH_LUA}
+return cjson.encode(riskBatch(cjson.decode(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'))`;
 
 /** Every window given a member is trimmed once in this many batches, so a window that gets one member at a time stays bounded. */
 const TRIM_EVERY = 16;
 
-interface SlideCall {
-  t: 's';
+/** One call as RISK_BATCH_LUA reads it: a slide's ops or a bucket, keys as indexes into KEYS. */
+export type EncodedRiskCall =
+  | { t: 's'; now: number; ops: Array<{ k: number; w: number; m?: string; s?: number }> }
+  | { t: 'b'; k: number; cur: number; hist: number; exp: number };
+
+/** One call as a store made it, its keys prefixed, before they are numbered for a batch. */
+export type RiskCall = { slide: WindowOp[]; now: number; keys: string[] } | { bucket: string; now: number; bucketMs: number; history: number };
+
+/** What RISK_BATCH_LUA takes besides the calls: the batch's time and whether it trims every window. */
+export interface RiskBatchArgs {
   now: number;
-  ops: Array<{ k: number; w: number; m?: string; s?: number }>;
+  trimAll: '0' | '1';
 }
-
-interface BucketCall {
-  t: 'b';
-  k: number;
-  cur: number;
-  hist: number;
-  exp: number;
-}
-
-/** One call as the caller made it, before keys are numbered for the batch. */
-type Call = { slide: WindowOp[]; now: number; keys: string[] } | { bucket: string; now: number; bucketMs: number; history: number };
-
-/** The client with the script defined on it (ioredis adds the method at run time). */
-type ScriptedRedis = Redis & { riskBatch(numKeys: number, ...args: Array<string | number>): Promise<string> };
 
 /**
- * Windows in Redis, so every process and every n8n execution sees the same counts.
- * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
- * so a redelivered event or a reused card is not counted twice); volume buckets are one
- * hash per source. The calls made together run as one script: atomic with respect to other
- * clients, and one round trip for all the calls made together (its `schedule`).
+ * Turns a store's calls into RISK_BATCH_LUA's input: keys prefixed, then numbered in KEYS after
+ * the keys a script already has. Keeps the batch count that decides when every window is trimmed,
+ * so one encoder belongs to one stream of batches.
  */
-export class RedisRiskWindowStore implements RiskWindowStore {
-  private readonly redis: ScriptedRedis;
-  private readonly prefix: string;
-  private readonly batch: TurnBatch<Call, number[]>;
+export class RiskBatchEncoder {
   private batches = 0;
 
-  constructor(options: RedisRiskWindowStoreOptions) {
-    this.redis = options.client as ScriptedRedis;
-    this.prefix = options.keyPrefix ?? 'pw:risk:';
-    this.batch = new TurnBatch((calls) => this.run(calls), options.schedule);
-    this.redis.defineCommand('riskBatch', { lua: BATCH_SCRIPT });
+  constructor(private readonly prefix: string) {}
+
+  slide(ops: WindowOp[], now: number): RiskCall {
+    return { slide: ops, now, keys: ops.map(({ key }) => this.prefix + 'w:' + key) };
   }
 
-  async slide(ops: WindowOp[], now: number): Promise<number[]> {
-    if (ops.length === 0) return [];
-    return this.batch.add({ slide: ops, now, keys: ops.map(({ key }) => this.prefix + 'w:' + key) });
+  bucket(key: string, now: number, bucketMs: number, history: number): RiskCall {
+    return { bucket: `${this.prefix}v:${key}`, now, bucketMs, history };
   }
 
-  async bucket(key: string, now: number, bucketMs: number, history: number): Promise<number[]> {
-    return this.batch.add({ bucket: `${this.prefix}v:${key}`, now, bucketMs, history });
-  }
-
-  private async run(calls: Call[]): Promise<number[][]> {
-    const keys: string[] = [];
+  /** Encodes `calls`, appending the keys they name to `keys` (each once) and numbering them where they land. */
+  encode(calls: RiskCall[], keys: string[]): { calls: EncodedRiskCall[] } & RiskBatchArgs {
     const numbered = new Map<string, number>();
     const indexOf = (key: string) => {
       let index = numbered.get(key);
       if (index === undefined) numbered.set(key, (index = keys.push(key)));
       return index;
     };
-    const encoded: Array<SlideCall | BucketCall> = calls.map((call) => {
+    const encoded = calls.map((call): EncodedRiskCall => {
       if ('slide' in call) {
         const ops = call.slide.map(({ windowMs, member, subsetOf }, index) => ({
           k: indexOf(call.keys[index]),
@@ -206,10 +196,53 @@ export class RedisRiskWindowStore implements RiskWindowStore {
       return { t: 'b', k: indexOf(call.bucket), cur: current, hist: call.history, exp: call.bucketMs * (call.history + 1) };
     });
     const now = Math.max(...calls.map((call) => call.now));
-    const trimAll = this.batches++ % TRIM_EVERY === 0 ? '1' : '0';
+    return { calls: encoded, now, trimAll: this.batches++ % TRIM_EVERY === 0 ? '1' : '0' };
+  }
+}
+
+/** The counts RISK_BATCH_LUA returned, as JSON, back to numbers (`false` for a call it did not run). */
+export function decodeRiskCounts(reply: string): Array<number[] | false> {
+  return (JSON.parse(reply) as Array<number[] | false>).map((counts) => counts && counts.map(Number));
+}
+
+/** The client with the script defined on it (ioredis adds the method at run time). */
+type ScriptedRedis = Redis & { riskBatch(numKeys: number, ...args: Array<string | number>): Promise<string> };
+
+/**
+ * Windows in Redis, so every process and every n8n execution sees the same counts.
+ * A sliding window is a sorted set scored by time (member = event key or card fingerprint,
+ * so a redelivered event or a reused card is not counted twice); volume buckets are one
+ * hash per source. The calls made together run as one script: atomic with respect to other
+ * clients, and one round trip for all the calls made together (its `schedule`).
+ */
+export class RedisRiskWindowStore implements RiskWindowStore {
+  private readonly redis: ScriptedRedis;
+  private readonly encoder: RiskBatchEncoder;
+  private readonly batch: TurnBatch<RiskCall, number[]>;
+
+  constructor(options: RedisRiskWindowStoreOptions) {
+    this.redis = options.client as ScriptedRedis;
+    this.encoder = new RiskBatchEncoder(options.keyPrefix ?? 'pw:risk:');
+    this.batch = new TurnBatch((calls) => this.run(calls), options.schedule);
+    this.redis.defineCommand('riskBatch', { lua: BATCH_SCRIPT });
+  }
+
+  async slide(ops: WindowOp[], now: number): Promise<number[]> {
+    if (ops.length === 0) return [];
+    return this.batch.add(this.encoder.slide(ops, now));
+  }
+
+  async bucket(key: string, now: number, bucketMs: number, history: number): Promise<number[]> {
+    return this.batch.add(this.encoder.bucket(key, now, bucketMs, history));
+  }
+
+  private async run(calls: RiskCall[]): Promise<number[][]> {
+    const keys: string[] = [];
+    const { calls: encoded, now, trimAll } = this.encoder.encode(calls, keys);
     // EVALSHA, falling back to EVAL once when the server does not hold the script yet.
     const reply = await this.redis.riskBatch(keys.length, ...keys, JSON.stringify(encoded), now, trimAll);
-    return (JSON.parse(reply) as number[][]).map((counts) => counts.map(Number));
+    // This script runs every call it is given.
+    return decodeRiskCounts(reply) as number[][];
   }
 
   /** The Redis client belongs to the caller, which closes it. */

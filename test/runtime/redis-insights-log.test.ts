@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { PaymentEvent } from '../../core/event';
 import { EXPIRE_SECONDS, KEEP_SECONDS } from '../../runtime/src/insights/redis-log';
 import { RedisStorage } from '../../runtime/src/storage/redis';
+import { commandsDuring } from '../support/redis-commands';
 import { startRedisServer, type TestRedis } from '../support/redis-server';
 
 /**
@@ -30,15 +31,14 @@ function event(id: string): PaymentEvent {
 it("sets the day's expiry when the first batch creates the hash, and not on later writes", async () => {
   const client = new Redis(redis.url);
   try {
-    await client.config('RESETSTAT');
     const store = (ids: string[]) => Promise.all(ids.map((id) => storage.accept(event(id), ['receipts'], async () => 'standard')));
-    // Two turns of events: the first creates the day's hash, the second only adds to it.
-    expect(await store(['evt_1', 'evt_2', 'evt_3'])).toEqual(['accepted', 'accepted', 'accepted']);
-    expect(await store(['evt_4', 'evt_5'])).toEqual(['accepted', 'accepted']);
-    const stats = await client.info('commandstats');
-    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    expect(calls('hsetnx')).toBe(5);
-    expect(calls('expire')).toBe(1);
+    const commands = await commandsDuring(client, async () => {
+      // Two turns of events: the first creates the day's hash, the second only adds to it.
+      expect(await store(['evt_1', 'evt_2', 'evt_3'])).toEqual(['accepted', 'accepted', 'accepted']);
+      expect(await store(['evt_4', 'evt_5'])).toEqual(['accepted', 'accepted']);
+    });
+    expect(commands.hsetnx).toBe(5);
+    expect(commands.expire).toBe(1);
 
     const [key] = await client.keys('insights-test:insights:*');
     expect(await client.hlen(key)).toBe(5);

@@ -26,8 +26,8 @@ export interface IngressOptions {
 /** Stores one event unless it is a known duplicate; the lane is chosen only for an event not seen before. */
 function store(event: PaymentEvent, source: string, options: IngressOptions): Promise<StoreOutcome> {
   const { storage, config, observer } = options;
-  return storage.accept(event, destinationsFor(event, config.destinations), () =>
-    laneFor(event, { store: storage.riskWindows, config: config.risk, now: Date.now(), report: (assessment) => observer.risk(source, event, assessment) }),
+  return storage.accept(event, destinationsFor(event, config.destinations), (windows) =>
+    laneFor(event, { store: windows, config: config.risk, now: Date.now(), report: (assessment) => observer.risk(source, event, assessment) }),
   );
 }
 

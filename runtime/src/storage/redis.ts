@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { PaymentEvent } from '../../../core/event';
 import { RedisDeadLetterStore } from '../../../core/deadletter/redis';
-import { claimedValue, completedValue, isCompletedValue, RedisIdempotencyStore } from '../../../core/idempotency/redis';
+import { completedValue, isCompletedValue, RedisIdempotencyStore } from '../../../core/idempotency/redis';
 import { DEFAULT_RETENTION_MS } from '../../../core/idempotency/types';
-import { RedisRiskWindowStore } from '../../../core/risk/redis';
+import type { RiskWindowStore } from '../../../core/risk/types';
 import { TurnBatch } from '../../../core/turn-batch';
 import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
+import { RedisIntake } from './redis-intake';
 import { DAILY_CAP, EXPIRE_SECONDS, RedisInsightsLog } from '../insights/redis-log';
 import { jobKey, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
 import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
@@ -18,28 +18,17 @@ import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, St
  * and a write is answered only once it is on disk.
  *
  * Ingress writes as SQLite's group commit does: the requests read in one event-loop turn
- * share one script call for their claims, one for their risk windows and one that stores
- * their jobs and completes their keys, so Redis runs a few commands per event instead of
- * a round trip per step.
+ * share one script call for their claims and risk windows (runtime/src/storage/redis-intake.ts)
+ * and one that stores their jobs and completes their keys, so Redis runs a few commands per
+ * event in two round trips, each waiting for one fsync.
  */
 const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 /** How long a storing request holds the idempotency key, in store timeouts, before another may store it. */
 const STORE_LEASE_FACTOR = 2;
 /** Lanes are counted over at most this many unfinished jobs per destination and state (a scrape stays cheap). */
 const QUEUE_STATS_SAMPLE = 5_000;
-/** The claim script's SET NX GET came with Redis 7.0. */
+/** The intake script's SET NX GET came with Redis 7.0. */
 const MINIMUM_REDIS_MAJOR = 7;
-
-/**
- * Takes each key unless it is taken (SET NX), and answers what held it (GET) in the same
- * command: nil for a new claim, the stored value otherwise. ARGV: the lease, then a value per key.
- */
-const CLAIM_SCRIPT = `
-local held = {}
-for i, key in ipairs(KEYS) do
-  held[i] = redis.call('SET', key, ARGV[i + 1], 'NX', 'PX', ARGV[1], 'GET')
-end
-return held`;
 
 /**
  * Stores a batch of events: per destination the job (SET NX, so an event stored twice is
@@ -80,10 +69,7 @@ for key in pairs(expiring) do redis.call('EXPIRE', key, ARGV[3]) end
 for channel in pairs(woken) do redis.call('PUBLISH', channel, '') end
 return 1`;
 
-type ScriptedRedis = Redis & {
-  storageClaim(numKeys: number, ...args: string[]): Promise<Array<string | null>>;
-  storageStore(...args: Array<string | number>): Promise<number>;
-};
+type ScriptedRedis = Redis & { storageStore(...args: Array<string | number>): Promise<number> };
 
 export interface RedisStorageOptions {
   prefix?: string;
@@ -115,10 +101,9 @@ export class RedisStorage implements RuntimeStorage {
   readonly kind = 'redis' as const;
   readonly idempotency: RedisIdempotencyStore;
   readonly deadLetters: RedisDeadLetterStore;
-  readonly riskWindows: RedisRiskWindowStore;
+  private readonly intake: RedisIntake;
   private readonly insights: RedisInsightsLog;
   private readonly destinations = new Set<string>();
-  private readonly claims = new TurnBatch<string, string | null>((keys) => this.claimAll(keys), setImmediate);
   private readonly stores = new TurnBatch<StoreItem, void>((items) => this.storeAll(items), setImmediate);
   private readonly client: ScriptedRedis;
   private workers?: RedisDeliveryWorkers;
@@ -126,14 +111,13 @@ export class RedisStorage implements RuntimeStorage {
   private constructor(
     client: Redis,
     private readonly prefix: string,
-    private readonly storeLeaseMs: number,
+    storeLeaseMs: number,
   ) {
     this.client = client as ScriptedRedis;
-    this.client.defineCommand('storageClaim', { lua: CLAIM_SCRIPT });
     this.client.defineCommand('storageStore', { numberOfKeys: 0, lua: STORE_SCRIPT });
     this.idempotency = new RedisIdempotencyStore({ client, keyPrefix: `${prefix}:idempotency:` });
     this.deadLetters = new RedisDeadLetterStore({ client: client, keyPrefix: `${prefix}:dead-letters:` });
-    this.riskWindows = new RedisRiskWindowStore({ client: client, keyPrefix: `${prefix}:risk:`, schedule: setImmediate });
+    this.intake = new RedisIntake(client, { idempotencyKey: (key) => this.idempotencyKey(key), riskPrefix: `${prefix}:risk:`, leaseMs: storeLeaseMs });
     this.insights = new RedisInsightsLog(client, prefix);
   }
 
@@ -169,11 +153,6 @@ export class RedisStorage implements RuntimeStorage {
     return `${this.prefix}:idempotency:${key}`;
   }
 
-  private async claimAll(keys: string[]): Promise<Array<string | null>> {
-    const values = keys.map(() => claimedValue(randomUUID()));
-    return this.client.storageClaim(keys.length, ...keys.map((key) => this.idempotencyKey(key)), String(this.storeLeaseMs), ...values);
-  }
-
   private async storeAll(items: StoreItem[]): Promise<void[]> {
     const now = Date.now();
     const args: Array<string | number> = [DEFAULT_RETENTION_MS, DAILY_CAP, EXPIRE_SECONDS];
@@ -201,16 +180,22 @@ export class RedisStorage implements RuntimeStorage {
   }
 
   /**
-   * Claim, choose the lane, store: the claim (SET NX) decides atomically across processes
-   * which request stores an event; the store script writes its jobs and completes its key in
-   * one step. A claim left by a failed store expires after the lease; meanwhile a gateway's
-   * retry finds it `in_progress` and stores the event too (enqueueing is idempotent).
+   * Claim and choose the lane, then store: the claim (SET NX) decides atomically across
+   * processes which request stores an event; the lane is scored in the same turn, so its risk
+   * windows ride in the claim's script, which skips them when the key is already completed;
+   * the store script writes the jobs and completes the key in one step. A claim left by a failed
+   * store expires after the lease; meanwhile a gateway's retry finds it `in_progress` and stores
+   * the event too (enqueueing is idempotent).
    */
-  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome> {
-    const held = await this.claims.add(event.idempotencyKey);
-    if (held !== null && isCompletedValue(held)) return 'duplicate';
-    const lane = await chooseLane();
-    await this.stores.add({ event, destinations, lane, complete: true, log: true });
+  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: (windows: RiskWindowStore) => Promise<Lane>): Promise<AcceptOutcome> {
+    const key = event.idempotencyKey;
+    const held = this.intake.claim(key);
+    const lane = chooseLane(this.intake.windowsFor(key));
+    // A duplicate's lane rejects (its windows were skipped) and is never awaited.
+    lane.catch(() => undefined);
+    const holder = await held;
+    if (holder !== null && isCompletedValue(holder)) return 'duplicate';
+    await this.stores.add({ event, destinations, lane: await lane, complete: true, log: true });
     return 'accepted';
   }
 

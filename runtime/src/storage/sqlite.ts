@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { PaymentEvent } from '../../../core/event';
 import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
+import type { RiskWindowStore } from '../../../core/risk/types';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
 import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type DeliveryOutcome, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
@@ -68,7 +69,7 @@ export class SqliteStorage implements RuntimeStorage {
   readonly idempotency: SqliteIdempotencyStore;
   readonly deadLetters: SqliteDeadLetterStore;
   /** In memory: one process owns the file, and risk windows are minutes long. */
-  readonly riskWindows = new MemoryRiskWindowStore();
+  private readonly riskWindows = new MemoryRiskWindowStore();
 
   private readonly db: Database;
   private readonly statements: Record<
@@ -174,10 +175,10 @@ export class SqliteStorage implements RuntimeStorage {
     this.deadLetters = new SqliteDeadLetterStore(this.db);
   }
 
-  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome> {
+  async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: (windows: RiskWindowStore) => Promise<Lane>): Promise<AcceptOutcome> {
     // A key completed by an earlier commit is answered from a read, before any lane is chosen.
     if ((await this.idempotency.get(event.idempotencyKey))?.state === 'completed') return 'duplicate';
-    const lane = await chooseLane();
+    const lane = await chooseLane(this.riskWindows);
     return new Promise<AcceptOutcome>((resolve, reject) => {
       this.pending.push({ event, destinations, lane, resolve, reject });
       this.scheduleFlush();

@@ -69,15 +69,15 @@ export interface RuntimeStorage {
   readonly kind: 'sqlite' | 'redis';
   readonly idempotency: IdempotencyStore;
   readonly deadLetters: CountingDeadLetterStore;
-  /** The sliding windows core/risk counts in, shared by every process on this storage. */
-  readonly riskWindows: RiskWindowStore;
   /**
    * Ingress's write: `duplicate` when the event's idempotency key is already completed;
-   * otherwise asks `chooseLane` (only then, so a known duplicate never feeds the risk
-   * windows), stores the event with one job per destination, completes the key, and
-   * resolves `accepted` only once all of that is durable. Rejects when it cannot be.
+   * otherwise stores the event with one job per destination in the lane `chooseLane` picks,
+   * completes the key, and resolves `accepted` only once all of that is durable. Rejects when
+   * it cannot be. `chooseLane` is given the risk windows to count in, shared by every process
+   * on this storage; a known duplicate never feeds them (SQLite asks only after its read, Redis
+   * counts them in the claim's own script, which skips a completed key's).
    */
-  accept(event: PaymentEvent, destinations: readonly string[], chooseLane: () => Promise<Lane>): Promise<AcceptOutcome>;
+  accept(event: PaymentEvent, destinations: readonly string[], chooseLane: (windows: RiskWindowStore) => Promise<Lane>): Promise<AcceptOutcome>;
   /** Stores the event durably with one job per destination; resolves only once it is durable. */
   enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void>;
   /** Queues the event again for one destination (a dead-letter replay), bypassing deduplication. */

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { RedisRiskWindowStore } from '../../../core/risk';
+import { commandsDuring as countCommands } from '../../support/redis-commands';
 import { startRedisServer, type TestRedis } from '../../support/redis-server';
 
 /**
@@ -22,17 +23,7 @@ describe('the risk script reads and expires windows only where it must', () => {
     await server.stop();
   });
 
-  /** Commands per name run while `work` ran. */
-  async function commandsDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
-    await client.config('RESETSTAT');
-    await work();
-    const stats = await client.info('commandstats');
-    const counts: Record<string, number> = {};
-    for (const [, name, calls] of stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) counts[name] = Number(calls);
-    delete counts.config;
-    delete counts.info;
-    return counts;
-  }
+  const commandsDuring = (work: () => Promise<unknown>) => countCommands(client, work);
 
   it('counts the windows a batch creates without reading them, and gives each the window as its expiry', async () => {
     const store = new RedisRiskWindowStore({ client, keyPrefix: 'new:' });
