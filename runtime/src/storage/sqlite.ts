@@ -152,7 +152,9 @@ export class SqliteStorage implements RuntimeStorage {
       retry: this.db.prepare(
         `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`,
       ),
-      nextDue: this.db.prepare(`SELECT min(due_at) AS due FROM deliveries WHERE state = 'queued'`),
+      // Per destination and lane, so the index answers it in one seek: without the destination
+      // it read every row kept (a week of finished deliveries) each time the loop woke.
+      nextDue: this.db.prepare(`SELECT min(due_at) AS due FROM deliveries WHERE destination = ? AND state = 'queued' AND lane_rank = ?`),
       pruneDeliveries: this.db.prepare(`DELETE FROM deliveries WHERE state = 'delivered' AND due_at < ?`),
       pruneEvents: this.db.prepare(
         'DELETE FROM events WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_key = events.key)',
@@ -343,7 +345,7 @@ export class SqliteStorage implements RuntimeStorage {
       let waitMs = IDLE_POLL_MS;
       try {
         this.prune(Date.now());
-        waitMs = Math.min(IDLE_POLL_MS, this.untilNextDue());
+        waitMs = Math.min(IDLE_POLL_MS, this.untilNextDue(state));
       } catch {
         // The file cannot be read or written for now (disk full, I/O error): poll again rather than
         // let the rejection end the process; ingress answers 503 meanwhile.
@@ -360,9 +362,20 @@ export class SqliteStorage implements RuntimeStorage {
     }
   }
 
-  private untilNextDue(): number {
-    const next = this.statements.nextDue.get() as { due: number | null };
-    return next.due === null ? IDLE_POLL_MS : Math.max(0, next.due - Date.now());
+  /**
+   * Until the next queued delivery this loop can lease falls due. Only the destinations it
+   * consumes count: a delivery left queued for a destination no longer configured is never
+   * leased, and counting it (due long ago) would wake the loop without pause.
+   */
+  private untilNextDue(state: Consuming): number {
+    let due = Infinity;
+    for (const destination of Object.keys(state.options.concurrency)) {
+      for (let rank = 0; rank < LANES.length; rank++) {
+        const next = (this.statements.nextDue.get(destination, rank) as { due: number | null }).due;
+        if (next !== null && next < due) due = next;
+      }
+    }
+    return due === Infinity ? IDLE_POLL_MS : Math.max(0, due - Date.now());
   }
 
   /** Starts a delivery leased by a group commit; its slot is held until its outcome is committed. */
