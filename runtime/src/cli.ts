@@ -55,9 +55,9 @@ async function start(args: string[], io: Io): Promise<number> {
   const config = await loadConfig(file, io.env);
   const runtime = new Runtime({ config, role: values.role as Role });
   runtime.logger.info({ config: file }, 'configuration loaded');
-  const listeners = await runtime.start();
-  const placeholders = placeholderWarning(config);
-  if (placeholders) runtime.logger.warn(placeholders);
+  const starting = runtime.start();
+  // Handled before the runtime says it is listening: a supervisor may stop it the moment it reads
+  // that line, and a signal with no listener yet meets Node's default action (killed, no cleanup).
   const stopped = new Promise<void>((done) => {
     let stoppingSince: number | undefined;
     // One listener for the process's life: between a `once` listener firing and the next one being
@@ -72,14 +72,20 @@ async function start(args: string[], io: Io): Promise<number> {
       }
       stoppingSince = Date.now();
       runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
-      void runtime.close().then(done, (error: unknown) => {
-        runtime.logger.error({ err: error }, 'shutdown failed');
-        done();
-      });
+      // A runtime still starting stops once it has started (a start that fails ends the command by itself).
+      void starting
+        .then(() => runtime.close())
+        .then(done, (error: unknown) => {
+          runtime.logger.error({ err: error }, 'shutdown failed');
+          done();
+        });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  const listeners = await starting;
+  const placeholders = placeholderWarning(config);
+  if (placeholders) runtime.logger.warn(placeholders);
   if (io.terminal) {
     // Probed for a person only: a supervised runtime's destination gets no requests but deliveries.
     const warnings = [...(placeholders ? [placeholders] : []), ...(await destinationWarnings(config))];

@@ -17,7 +17,14 @@ export async function openStorage(location: string, options: OpenStorageOptions 
   if (location.startsWith('sqlite:')) {
     const { SqliteStorage } = await import('./sqlite');
     const path = location.slice('sqlite:'.length);
-    return new SqliteStorage(path === ':memory:' ? path : resolve(path), { busyTimeoutMs: options.busyTimeoutMs });
+    const storage = new SqliteStorage(path === ':memory:' ? path : resolve(path), { busyTimeoutMs: options.busyTimeoutMs });
+    try {
+      await storage.start();
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return storage;
   }
   const { RedisStorage } = await import('./redis');
   return RedisStorage.open(location, options);
