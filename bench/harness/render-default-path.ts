@@ -220,8 +220,6 @@ export const WHERE_THE_TIME_GOES: string[] = [
   '- _No re-parsing of the stored event_ (kept): a SQLite delivery sends the stored JSON text as its body and reads provider, kind and occurredAt with `json_extract` in the lease statement; ' +
     'the event is parsed only when a dead letter needs it (before: `JSON.parse` of the 2 KB event at the lease and `JSON.stringify` again for the body, each delivery).',
   '- _Keep-alive delivery agent_: already in place (node:http with a keep-alive agent since the delivery client left fetch); kept.',
-  '- _Delivery storage off the ingest thread (a worker_threads loop on the same file, or a child process)_: not tried. SQLite has one writer: a second connection would need commits of its own ' +
-    '(the fsyncs just removed) and would hold the write lock against ingest\'s group commit, and better-sqlite3 waits for a lock synchronously, on the event loop.',
   '- _The deliveries\' HTTP on a thread of its own_ (kept, `runtime/src/delivery/thread.ts`): signing, the request and reading the answer run on a worker thread; the leases, outcomes, retry decisions and logs stay ' +
     'in the main thread\'s group commit. Measured alone, the HTTP client costs 120-200 µs of CPU per delivery here. Before and after built side by side, runs alternated on the quiet machine, 32 connections, ' +
     'CPU of the main thread alone (from /proc/<pid>/task/<pid>): per acknowledged event on the default path 430 and 556 µs before (16 slots), 347 and 334 µs after (32 and 48 slots); ingress-only 250-390 µs in every run. ' +
@@ -243,5 +241,13 @@ export const WHERE_THE_TIME_GOES: string[] = [
     'p99 at half the rate 19.1 ms with checkpoints and 32.0 ms without; the longest transactions 29.7 ms with and 18.1 ms without; the longest GC pauses 9.0 and 9.2 ms. ' +
     'Transactions of 10-18 ms happen without any checkpoint, and the stalls of 20-40 ms that set p99 each combine a slow commit, a GC pause and the batch that piles up behind them; ' +
     'a checkpointer thread would not bring p99 under 10 ms here, so none was built.',
+  '- _The whole group commit on a writer thread (SQLite), for the rate and for p99_ (tried, not kept): the transaction (events, outcomes, leases) ran on a worker thread over a second connection, ' +
+    'one commit at a time, what arrived meanwhile joining the next; the main connection kept the idempotency read, and its own writes took the write lock before reading (a dead letter\'s merge, which reads then writes, ' +
+    'otherwise failed with "database is locked" whenever a commit of the writer\'s fell between the two). Alternated with the commit before, host CPU pressure 14-18%: ' +
+    'ingest stage, best step, three pairs: 3,318, 4,012 and 4,610 events/s before, 3,842, 4,784 and 3,828 after; p99 at half the rate 10, 24 and 12 ms before, 66, 7 and 16 ms after. ' +
+    'Default-path stage, two pairs: the default path 2,993 and 2,948 events/s before, 2,159 and 2,618 after; the runtime\'s CPU per event 387 and 394 µs before, 573 and 491 µs after. ' +
+    'On 2 cores the writer competes with the main thread, the delivery thread, the load generator and the destination, so each commit also waits to be scheduled; every batch crosses between threads twice ' +
+    '(`postMessage`, 7.5% of the main thread\'s self time); the main connection re-reads the pages each commit of the other connection changed; and the main thread sat idle 17% of the time, waiting for commits. ' +
+    'It may pay with more cores than busy threads; here it costs the default path a quarter of its rate, so it was reverted.',
   '',
 ];

@@ -94,6 +94,19 @@ it('a start without a terminal logs JSON only, and says "listening" once', async
   expect(runtime.logs.some((entry) => String(entry.msg).startsWith('payment-webhooks started'))).toBe(false);
 });
 
+it('shuts down cleanly on a SIGTERM sent the moment it says "listening", start after start', async () => {
+  // A supervisor may stop the runtime as soon as it reads that line. With the signal listeners
+  // added only after it, Node's default action killed the process (no shutdown) in 6 of 16 starts.
+  for (let start = 0; start < 5; start++) {
+    const config = writeConfig(dir.path, { storage: `sqlite:${join(dir.path, `signal-${start}.db`)}`, destinationUrl: 'http://127.0.0.1:5678/webhook/x', logLevel: 'info' });
+    const runtime = spawnRuntime(['start', '--config', config]);
+    await runtime.listening;
+    runtime.child.kill('SIGTERM');
+    expect(await runtime.exited).toBe(0);
+    expect(runtime.logs.some((entry) => entry.msg === 'payment-webhooks stopped')).toBe(true);
+  }
+});
+
 it('on a terminal (a pseudo-terminal made by util-linux `script`), start prints the summary after its JSON logs', async () => {
   const closedPort = await freePort();
   const config = writeConfig(dir.path, { storage: `sqlite:${join(dir.path, 'terminal.db')}`, destinationUrl: `http://127.0.0.1:${closedPort}/webhook/x`, logLevel: 'info' });

@@ -1,9 +1,21 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { threadScript } from '../thread-script';
 import type { AttemptResult, DeliverySender, SignedPost } from './post';
 
 /** How long past a request's own deadline an answer may take before the thread is presumed stuck. */
 const STUCK_GRACE_MS = 5_000;
+
+/**
+ * The thread's script beside this file: compiled JavaScript as installed, or, when the runtime
+ * runs from its TypeScript sources (the tests), the .ts file transpiled on load by the
+ * repository's hook.
+ */
+function threadScript(): { file: string; execArgv: string[] } {
+  const compiled = join(__dirname, 'thread-worker.js');
+  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
+  return { file: join(__dirname, 'thread-worker.ts'), execArgv: ['--require', join(__dirname, '..', '..', '..', 'scripts', 'ts-hook.js')] };
+}
 
 interface Waiting {
   resolve: (result: AttemptResult) => void;
@@ -59,7 +71,7 @@ export class DeliveryThread implements DeliverySender {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const { file, execArgv } = threadScript(__dirname, 'thread-worker');
+    const { file, execArgv } = threadScript();
     const worker = new Worker(file, { execArgv });
     this.loaded = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());

@@ -17,14 +17,7 @@ export async function openStorage(location: string, options: OpenStorageOptions 
   if (location.startsWith('sqlite:')) {
     const { SqliteStorage } = await import('./sqlite');
     const path = location.slice('sqlite:'.length);
-    const storage = new SqliteStorage(path === ':memory:' ? path : resolve(path), { busyTimeoutMs: options.busyTimeoutMs });
-    try {
-      await storage.start();
-    } catch (error) {
-      await storage.close();
-      throw error;
-    }
-    return storage;
+    return new SqliteStorage(path === ':memory:' ? path : resolve(path), { busyTimeoutMs: options.busyTimeoutMs });
   }
   const { RedisStorage } = await import('./redis');
   return RedisStorage.open(location, options);

@@ -48,9 +48,7 @@ function listQuery(filter: DeadLetterFilter): { sql: string; params: unknown[] }
  * the columns lookups need. Lists and counts run on the (status, last_failed_ms, id) index,
  * so the status page, metrics and alerts read a page or a count, never the whole table.
  * Matching and merging follow core/deadletter/records, like every other store; one
- * transaction per change, which takes the write lock before it reads (BEGIN IMMEDIATE): the
- * storage's writer thread commits on a connection of its own, and a transaction that read
- * before one of its commits could not write afterwards (SQLITE_BUSY, without waiting).
+ * transaction per change.
  */
 export class SqliteDeadLetterStore implements CountingDeadLetterStore {
   private readonly insert: Statement;
@@ -121,7 +119,7 @@ export class SqliteDeadLetterStore implements CountingDeadLetterStore {
       }
       this.update.run(this.row(open));
       return open;
-    }).immediate();
+    })();
   }
 
   async get(id: string): Promise<DeadLetterRecord | null> {
@@ -160,7 +158,7 @@ export class SqliteDeadLetterStore implements CountingDeadLetterStore {
       record.history.push({ at: this.now().toISOString(), status, ...(note ? { note } : {}) });
       this.update.run(this.row(record));
       return record;
-    }).immediate();
+    })();
   }
 
   async purge(before: string): Promise<number> {

@@ -6,8 +6,6 @@ import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
 import type { RiskWindowStore } from '../../../core/risk/types';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
-import { GroupCommit, type CommitBatch, type CommitResult, type LeasedRow } from './sqlite-group-commit';
-import { SqliteWriterThread, type Committer } from './sqlite-writer';
 import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type DeliveryOutcome, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
@@ -24,11 +22,6 @@ import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type 
  * of the deliveries that finished in it and the leases of the deliveries to start next are
  * written in one transaction, so they share one fsync; each request is acknowledged, each
  * delivery slot freed and each leased delivery started only after that transaction committed.
- * The commits run on a writer thread (runtime/src/storage/sqlite-writer.ts), one at a time:
- * what arrives while one is on its way to the disk joins the next. This connection's own
- * writes (enqueue, requeue, dead letters, pruning) take the write lock before they read
- * (BEGIN IMMEDIATE), so a commit of the writer's between their read and their write cannot
- * fail them.
  */
 const IDLE_POLL_MS = 250;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -38,8 +31,7 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** An event waiting for the next group commit, with the request's promise to settle. */
 interface PendingAccept {
-  key: string;
-  body: string;
+  event: PaymentEvent;
   destinations: readonly string[];
   lane: Lane;
   resolve: (outcome: AcceptOutcome) => void;
@@ -60,6 +52,18 @@ interface Consuming {
   loop: Promise<void>;
 }
 
+interface LeasedRow {
+  seq: number;
+  lease_id: number;
+  event_key: string;
+  destination: string;
+  lane_rank: number;
+  attempts: number;
+  body: string;
+  /** The event's provider, kind and occurredAt as a JSON array: read by SQLite, so the body is never parsed to deliver it. */
+  facts: string;
+}
+
 export class SqliteStorage implements RuntimeStorage {
   readonly kind = 'sqlite' as const;
   readonly idempotency: SqliteIdempotencyStore;
@@ -68,11 +72,13 @@ export class SqliteStorage implements RuntimeStorage {
   private readonly riskWindows = new MemoryRiskWindowStore();
 
   private readonly db: Database;
-  /** The main connection's inserts outside group commits (enqueue, requeue), and the commits themselves in memory. */
-  private readonly rows: GroupCommit;
-  private readonly committer: Committer;
   private readonly statements: Record<
+    | 'insertEvent'
+    | 'insertDelivery'
     | 'requeue'
+    | 'lease'
+    | 'ack'
+    | 'retry'
     | 'backlog'
     | 'queuedDestinations'
     | 'queueStat'
@@ -85,8 +91,6 @@ export class SqliteStorage implements RuntimeStorage {
   private pending: PendingAccept[] = [];
   private outcomes: PendingOutcome[] = [];
   private flushScheduled = false;
-  /** The group commit on its way to the disk; the next one starts when it has answered. */
-  private committing?: Promise<void>;
   private lastPrune = 0;
   private consuming?: Consuming;
   private readonly running = new Set<Promise<void>>();
@@ -98,8 +102,7 @@ export class SqliteStorage implements RuntimeStorage {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     // better-sqlite3 waits synchronously: a short wait keeps a held lock from stalling the process.
-    const busyTimeoutMs = Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         key TEXT PRIMARY KEY,
@@ -128,10 +131,27 @@ export class SqliteStorage implements RuntimeStorage {
       this.db.exec('ALTER TABLE deliveries ADD COLUMN lease_id INTEGER NOT NULL DEFAULT 0');
     }
     this.statements = {
+      insertEvent: this.db.prepare('INSERT OR IGNORE INTO events (key, body, stored_at) VALUES (?, ?, ?)'),
+      insertDelivery: this.db.prepare(
+        `INSERT OR IGNORE INTO deliveries (event_key, destination, lane_rank, state, due_at) VALUES (?, ?, ?, 'queued', ?)`,
+      ),
       requeue: this.db.prepare(
         `INSERT INTO deliveries (event_key, destination, lane_rank, state, due_at) VALUES (?, ?, ?, 'queued', ?)
          ON CONFLICT (event_key, destination) DO UPDATE SET state = 'queued', attempts = 0, due_at = excluded.due_at,
            lane_rank = excluded.lane_rank, last_error = NULL`,
+      ),
+      // Up to as many rows as the destination has free slots, in one statement: one commit for the batch.
+      lease: this.db.prepare(
+        `UPDATE deliveries SET state = 'leased', attempts = attempts + 1, lease_id = lease_id + 1
+         WHERE seq IN (SELECT seq FROM deliveries WHERE destination = ? AND state = 'queued' AND due_at <= ?
+                       ORDER BY lane_rank, due_at, seq LIMIT ?)
+         RETURNING seq, lease_id, event_key, destination, lane_rank, attempts,
+           (SELECT body FROM events WHERE key = event_key) AS body,
+           (SELECT json_extract(body, '$.provider', '$.kind', '$.occurredAt') FROM events WHERE key = event_key) AS facts`,
+      ),
+      ack: this.db.prepare(`UPDATE deliveries SET state = 'delivered', due_at = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`),
+      retry: this.db.prepare(
+        `UPDATE deliveries SET state = 'queued', due_at = ?, last_error = ? WHERE seq = ? AND state = 'leased' AND lease_id = ?`,
       ),
       // Per destination and lane, so the index answers it in one seek: without the destination
       // it read every row kept (a week of finished deliveries) each time the loop woke.
@@ -168,19 +188,6 @@ export class SqliteStorage implements RuntimeStorage {
     };
     this.idempotency = new SqliteIdempotencyStore({ database: this.db });
     this.deadLetters = new SqliteDeadLetterStore(this.db);
-    this.rows = new GroupCommit(this.db);
-    // The writer waits for a lock held elsewhere half as long as ingress waits for the commit: a
-    // commit that cannot take the lock fails (503) before ingress gives up on it, so a 503 never
-    // leaves behind an event that its commit then writes.
-    this.committer =
-      path === ':memory:'
-        ? { commit: async (batch) => this.rows.commit(batch), close: async () => undefined }
-        : new SqliteWriterThread({ path, busyTimeoutMs: Math.floor(busyTimeoutMs / 2) });
-  }
-
-  /** Opens the writer thread; the storage is usable once this resolves. */
-  async start(): Promise<void> {
-    if (this.committer instanceof SqliteWriterThread) await this.committer.start();
   }
 
   async accept(event: PaymentEvent, destinations: readonly string[], chooseLane: (windows: RiskWindowStore) => Promise<Lane>): Promise<AcceptOutcome> {
@@ -188,16 +195,16 @@ export class SqliteStorage implements RuntimeStorage {
     if ((await this.idempotency.get(event.idempotencyKey))?.state === 'completed') return 'duplicate';
     const lane = await chooseLane(this.riskWindows);
     return new Promise<AcceptOutcome>((resolve, reject) => {
-      this.pending.push({ key: event.idempotencyKey, body: JSON.stringify(event), destinations, lane, resolve, reject });
+      this.pending.push({ event, destinations, lane, resolve, reject });
       this.scheduleFlush();
     });
   }
 
-  /** After the I/O phase: every request read and every delivery answered in this turn joins the same commit, or the next one when a commit is in flight. */
+  /** After the I/O phase: every request read and every delivery answered in this turn joins the same transaction. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    if (!this.committing) setImmediate(() => this.flush());
+    setImmediate(() => this.flush());
   }
 
   /**
@@ -208,49 +215,32 @@ export class SqliteStorage implements RuntimeStorage {
    * outcomes wait for the next try.
    */
   private flush(): void {
-    this.flushScheduled = false;
     const accepts = this.pending;
     const outcomes = this.outcomes;
-    const consuming = this.consuming;
-    if (accepts.length === 0 && outcomes.length === 0 && !consuming) return;
     this.pending = [];
     this.outcomes = [];
+    this.flushScheduled = false;
+    const consuming = this.consuming;
+    if (accepts.length === 0 && outcomes.length === 0 && !consuming) return;
     const now = Date.now();
-    const batch: CommitBatch = {
-      now,
-      accepts: accepts.map(({ key, body, destinations, lane }) => ({ key, body, destinations, laneRank: LANES.indexOf(lane) })),
-      outcomes: outcomes.map(({ row, outcome }) => ({
-        seq: row.seq,
-        leaseId: row.lease_id,
-        done: outcome.status === 'done',
-        dueAt: outcome.status === 'done' ? now : now + outcome.delayMs,
-        error: outcome.status === 'done' ? undefined : outcome.error,
-      })),
-      leases: consuming ? this.freeSlots(consuming, outcomes) : [],
-    };
-    this.committing = this.committer.commit(batch).then(
-      (committed) => this.committed(committed, { accepts, outcomes, consuming }),
-      (error: unknown) => {
-        for (const item of accepts) item.reject(error);
-        this.outcomesNotWritten(outcomes);
-      },
-    );
-    void this.committing.finally(() => {
-      this.committing = undefined;
-      if (this.flushScheduled) setImmediate(() => this.flush());
-    });
-  }
-
-  /** Per destination, the deliveries it may lease: its limit, less those in flight, plus those finishing in this commit. */
-  private freeSlots(consuming: Consuming, outcomes: PendingOutcome[]): CommitBatch['leases'] {
-    return Object.entries(consuming.options.concurrency).map(([destination, limit]) => {
-      const finishing = outcomes.filter((item) => item.row.destination === destination).length;
-      return { destination, free: limit - (consuming.inFlight.get(destination) ?? 0) + finishing };
-    });
-  }
-
-  private committed(committed: CommitResult, batch: { accepts: PendingAccept[]; outcomes: PendingOutcome[]; consuming?: Consuming }): void {
-    const { accepts, outcomes, consuming } = batch;
+    let committed: { accepted: Array<AcceptOutcome | Error>; leased: LeasedRow[]; deliveryFailed: boolean };
+    try {
+      committed = this.db
+        .transaction(() => {
+          const accepted = accepts.map((item) => this.acceptOne(item, now));
+          try {
+            return { accepted, leased: this.db.transaction(() => this.settleAndLease(outcomes, consuming, now))(), deliveryFailed: false };
+          } catch (error) {
+            if (!this.db.inTransaction) throw error;
+            return { accepted, leased: [], deliveryFailed: true };
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const item of accepts) item.reject(error);
+      this.outcomesNotWritten(outcomes);
+      return;
+    }
     accepts.forEach((item, index) => {
       const outcome = committed.accepted[index];
       if (outcome instanceof Error) item.reject(outcome);
@@ -264,10 +254,29 @@ export class SqliteStorage implements RuntimeStorage {
       consuming?.inFlight.set(item.row.destination, (consuming.inFlight.get(item.row.destination) ?? 1) - 1);
       item.written();
     }
-    // Leased while consuming; should the loop have stopped meanwhile, the rows stay leased and the next start queues them.
-    if (consuming && this.consuming === consuming) for (const row of committed.leased) this.startDelivery(row, consuming);
+    if (consuming) for (const row of committed.leased) this.start(row, consuming);
     // A retry may be due before the poll the loop sleeps in: let it measure again.
     if (outcomes.some((item) => item.outcome.status === 'retry')) this.wake?.();
+  }
+
+  /**
+   * Marks each finished delivery (on its own lease only), then leases as many due deliveries
+   * as each destination has free slots, most urgent lane first: one statement per destination.
+   */
+  private settleAndLease(outcomes: PendingOutcome[], consuming: Consuming | undefined, now: number): LeasedRow[] {
+    for (const { row, outcome } of outcomes) {
+      if (outcome.status === 'done') this.statements.ack.run(now, row.seq, row.lease_id);
+      else this.statements.retry.run(now + outcome.delayMs, outcome.error, row.seq, row.lease_id);
+    }
+    if (!consuming) return [];
+    const leased: LeasedRow[] = [];
+    for (const [destination, limit] of Object.entries(consuming.options.concurrency)) {
+      const finishing = outcomes.filter((item) => item.row.destination === destination).length;
+      const free = limit - (consuming.inFlight.get(destination) ?? 0) + finishing;
+      if (free > 0) leased.push(...(this.statements.lease.all(destination, now, free) as LeasedRow[]));
+    }
+    // RETURNING follows no order: the most urgent lane first, then the oldest.
+    return leased.sort((a, b) => a.lane_rank - b.lane_rank || a.seq - b.seq);
   }
 
   /** The outcomes go back to wait for a later commit; once the process is stopping, their rows stay leased and its next start queues them. */
@@ -281,18 +290,45 @@ export class SqliteStorage implements RuntimeStorage {
     setTimeout(() => this.scheduleFlush(), IDLE_POLL_MS);
   }
 
+  /**
+   * One event of a group commit, in its own savepoint so that its failure fails only its
+   * request. The first of two identical events in a batch records the key, the second finds it.
+   */
+  private acceptOne(item: PendingAccept, now: number): AcceptOutcome | Error {
+    try {
+      return this.db.transaction((): AcceptOutcome => {
+        const recorded = this.idempotency.recordCompletedSync(item.event.idempotencyKey, { storedAt: new Date(now).toISOString() });
+        if (recorded === 'duplicate') return 'duplicate';
+        // `in_progress`: another caller's claim holds the key; the event is stored (idempotently) and the holder completes it.
+        this.insertRows(item.event, item.destinations, item.lane, now);
+        return 'accepted';
+      })();
+    } catch (error) {
+      // SQLite ended the whole transaction (e.g. disk full): fail the batch, not just this event.
+      if (!this.db.inTransaction) throw error;
+      return error as Error;
+    }
+  }
+
+  private insertRows(event: PaymentEvent, destinations: readonly string[], lane: Lane, now: number): void {
+    this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
+    for (const destination of destinations) {
+      this.statements.insertDelivery.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
+    }
+  }
+
   async enqueue(event: PaymentEvent, destinations: readonly string[], lane: Lane): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => this.rows.insert({ key: event.idempotencyKey, body: JSON.stringify(event), destinations, laneRank: LANES.indexOf(lane) }, now)).immediate();
+    this.db.transaction(() => this.insertRows(event, destinations, lane, now))();
     this.scheduleFlush();
   }
 
   async requeue(event: PaymentEvent, destination: string, lane: Lane): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => {
-      this.rows.insert({ key: event.idempotencyKey, body: JSON.stringify(event), destinations: [], laneRank: LANES.indexOf(lane) }, now);
+      this.statements.insertEvent.run(event.idempotencyKey, JSON.stringify(event), now);
       this.statements.requeue.run(event.idempotencyKey, destination, LANES.indexOf(lane), now);
-    }).immediate();
+    })();
     this.scheduleFlush();
   }
 
@@ -313,7 +349,7 @@ export class SqliteStorage implements RuntimeStorage {
     this.db.transaction(() => {
       this.statements.pruneDeliveries.run(now - KEEP_FINISHED_MS);
       this.statements.pruneEvents.run(now - KEEP_FINISHED_MS);
-    }).immediate();
+    })();
   }
 
   /** Between group commits: a commit when the next retry falls due (or every IDLE_POLL_MS), which leases what is due. */
@@ -356,7 +392,7 @@ export class SqliteStorage implements RuntimeStorage {
   }
 
   /** Starts a delivery leased by a group commit; its slot is held until its outcome is committed. */
-  private startDelivery(row: LeasedRow, state: Consuming): void {
+  private start(row: LeasedRow, state: Consuming): void {
     state.inFlight.set(row.destination, (state.inFlight.get(row.destination) ?? 0) + 1);
     const attempt = this.run(row, state.options);
     this.running.add(attempt);
@@ -423,13 +459,8 @@ export class SqliteStorage implements RuntimeStorage {
   }
 
   async close(): Promise<void> {
+    this.flush();
     await this.stopConsuming();
-    // What is still waiting, and what its commit's answers start, is committed before the writer closes.
-    while (this.committing || this.pending.length > 0 || this.outcomes.length > 0) {
-      if (!this.committing) this.flush();
-      await this.committing;
-    }
-    await this.committer.close();
     await this.idempotency.close();
     await this.deadLetters.close();
     await this.riskWindows.close();
