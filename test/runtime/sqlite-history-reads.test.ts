@@ -77,6 +77,7 @@ it("reads the queue's depth per destination and lane from ranges of the index, n
     { destination: 'receipts', lane: 'priority', depth: 1 },
     { destination: 'receipts', lane: 'review', depth: 1 },
   ]);
+  expect(await storage.backlog()).toBe(3);
   const plans = [...planOf('queuedDestinations'), ...planOf('queueStat', 'receipts', 0)];
   expect(plans.filter((detail) => /^SCAN (deliveries|d)\b/.test(detail))).toEqual([]);
   expect(plans).toContain('SEARCH d USING INDEX deliveries_next (destination=? AND state=? AND lane_rank=?)');

@@ -88,7 +88,7 @@ export interface RuntimeStorage {
   stopConsuming(): Promise<void>;
   /** Throws when the storage cannot be reached. */
   ping(): Promise<void>;
-  /** Jobs waiting, delayed or in flight (for readiness and metrics). */
+  /** Jobs waiting, delayed or in flight, all destinations together (what the tests and the bench check to know a queue is empty). */
   backlog(): Promise<number>;
   /** Per destination and lane: depth and the oldest waiting event. */
   queueStats(): Promise<QueueStat[]>;
