@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { PaymentEvent } from '../../../core/event';
-import { LANES, type ConsumeOptions, type Lane, type QueueStat } from './types';
+import { storedJob } from './stored-job';
+import { LANES, type ConsumeOptions, type EventFacts, type Lane, type QueueStat } from './types';
 
 /**
  * The delivery queue in Redis, one per destination, shared by every process on that Redis:
- *   `<prefix>:job:<job id>`            the event, as JSON (one per event and destination);
+ *   `<prefix>:job:<job id>`            the event's facts and the event (`jobValue`; one per event and destination);
  *   `<prefix>:queue:<dest>:ready`      jobs due now, scored by lane then by when they were stored;
  *   `<prefix>:queue:<dest>:delayed`    jobs waiting for a retry, scored by when they are due;
  *   `<prefix>:queue:<dest>:leased`     jobs a worker holds, scored by when its lease lapses.
@@ -37,7 +38,7 @@ const DONE = 0;
  * Settles outcomes, moves due retries and lapsed leases back to ready, then leases up to
  * ARGV[3] jobs. KEYS: ready, delayed, leased. ARGV: now, the new leases' deadline, how many
  * to lease, the job key prefix, 1 to look for due and lapsed jobs, the outcomes as JSON
- * ([member, 0 done | -1 untried | the retry's due time]). Returns member, body pairs.
+ * ([member, 0 done | -1 untried | the retry's due time]). Returns member, value pairs (the job's value, '' when it is gone).
  */
 const CYCLE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -103,8 +104,8 @@ if wanted > 0 then
       table.insert(keys, prefix .. string.match(rest, '^%d+|(.*)$'))
     end
     redis.call('ZADD', KEYS[3], unpack(scored))
-    local bodies = redis.call('MGET', unpack(keys))
-    for i = 1, #keys do leased[2 * i] = bodies[i] or '' end
+    local values = redis.call('MGET', unpack(keys))
+    for i = 1, #keys do leased[2 * i] = values[i] or '' end
   end
 end
 return leased
@@ -129,6 +130,26 @@ export function queueKeys(prefix: string, destination: string): QueueKeys {
 
 export function jobKey(prefix: string, jobId: string): string {
   return `${prefix}:job:${jobId}`;
+}
+
+/**
+ * A job's stored value: the facts a delivery reads as a JSON array on the first line, then the
+ * event's JSON (JSON.stringify never writes a raw newline), so a delivery parses the short line
+ * and sends the rest as it is.
+ */
+export function jobValue(event: PaymentEvent): string {
+  return `${JSON.stringify([event.idempotencyKey, event.provider, event.kind, event.occurredAt])}\n${JSON.stringify(event)}`;
+}
+
+/** The facts and the event's JSON of a job's value; a value stored before the facts line existed is the event alone. */
+function readJobValue(value: string): { facts: EventFacts; body: string } {
+  const lineEnd = value.indexOf('\n');
+  if (lineEnd === -1) {
+    const { idempotencyKey, provider, kind, occurredAt } = JSON.parse(value) as PaymentEvent;
+    return { facts: { idempotencyKey, provider, kind, occurredAt }, body: value };
+  }
+  const [idempotencyKey, provider, kind, occurredAt] = JSON.parse(value.slice(0, lineEnd)) as [string, string, PaymentEvent['kind'], string];
+  return { facts: { idempotencyKey, provider, kind, occurredAt }, body: value.slice(lineEnd + 1) };
 }
 
 /** A new job's member in the ready set, and its score there. */
@@ -169,7 +190,8 @@ export async function queueStats(client: Redis, options: { prefix: string; desti
 
 interface Leased extends Member {
   member: string;
-  body: string;
+  /** The job's stored value (`jobValue`), or '' when the job is gone. */
+  value: string;
 }
 
 /**
@@ -238,16 +260,12 @@ class DestinationConsumer {
   /** Delivers one job and resolves once its outcome is written. */
   private async deliver(job: Leased): Promise<void> {
     let due = DONE;
-    // An empty body: the job's event is gone (it was finished elsewhere), nothing to deliver.
-    if (job.body !== '') {
+    // An empty value: the job's event is gone (it was finished elsewhere), nothing to deliver.
+    if (job.value !== '') {
       try {
-        const outcome = await this.options.consume.handler({
-          event: JSON.parse(job.body) as PaymentEvent,
-          body: job.body,
-          destination: this.options.destination,
-          lane: job.lane,
-          attempt: job.attempts,
-        });
+        const outcome = await this.options.consume.handler(
+          storedJob(readJobValue(job.value), { destination: this.options.destination, lane: job.lane, attempt: job.attempts }),
+        );
         if (outcome.status === 'retry') due = Date.now() + outcome.delayMs;
       } catch {
         due = Date.now() + UNEXPECTED_FAILURE_DELAY_MS;
@@ -292,7 +310,7 @@ class DestinationConsumer {
     for (const { settled } of outcomes) settled();
     this.wakeForRetry(outcomes.map(({ due }) => due).filter((due) => due > DONE));
     for (let index = 0; index < reply.length; index += 2) {
-      this.buffer.push({ member: reply[index], body: reply[index + 1], ...parseMember(reply[index]) });
+      this.buffer.push({ member: reply[index], value: reply[index + 1], ...parseMember(reply[index]) });
     }
     // A full batch: more may be waiting.
     if (wanted > 0 && reply.length / 2 === wanted) this.again = true;

@@ -8,7 +8,7 @@ import { TurnBatch } from '../../../core/turn-batch';
 import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
 import { RedisIntake } from './redis-intake';
 import { DAILY_CAP, EXPIRE_SECONDS, RedisInsightsLog } from '../insights/redis-log';
-import { jobKey, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
+import { jobKey, jobValue, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
 import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
 
 /**
@@ -37,7 +37,7 @@ const MINIMUM_REDIS_MAJOR = 7;
  * script, so a completed key always has its jobs. Each destination queue that got a job is
  * woken once. ARGV: the completed records' retention, the insights cap and a new day's expiry, then per
  * event: idempotency key ('' for none), its completed record, insights key ('' for none),
- * field and entry, the event JSON, the destination count, and per destination: job key,
+ * field and entry, the job's value (`jobValue`), the destination count, and per destination: job key,
  * ready key, wake channel, member, score.
  */
 const STORE_SCRIPT = `
@@ -45,11 +45,11 @@ local lengths, expiring, woken = {}, {}, {}
 local cap = tonumber(ARGV[2])
 local i = 4
 while i <= #ARGV do
-  local idempotencyKey, completed, insightsKey, field, entry, body = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local idempotencyKey, completed, insightsKey, field, entry, job = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local destinations = tonumber(ARGV[i + 6])
   i = i + 7
   for _ = 1, destinations do
-    if redis.call('SET', ARGV[i], body, 'NX') then
+    if redis.call('SET', ARGV[i], job, 'NX') then
       redis.call('ZADD', ARGV[i + 1], ARGV[i + 4], ARGV[i + 3])
       woken[ARGV[i + 2]] = true
     end
@@ -164,7 +164,7 @@ export class RedisStorage implements RuntimeStorage {
         log ? this.insights.key(now) : '',
         key,
         log ? this.insights.entry(event, destinations, now) : '',
-        JSON.stringify(event),
+        jobValue(event),
         destinations.length,
       );
       for (const destination of destinations) {

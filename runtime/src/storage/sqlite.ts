@@ -6,7 +6,8 @@ import { SqliteIdempotencyStore } from '../../../core/idempotency/sqlite';
 import { MemoryRiskWindowStore } from '../../../core/risk/memory';
 import type { RiskWindowStore } from '../../../core/risk/types';
 import { SqliteDeadLetterStore } from './sqlite-dead-letters';
-import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryJob, type DeliveryOutcome, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
+import { storedJob } from './stored-job';
+import { LANES, type AcceptOutcome, type ConsumeOptions, type DeliveryOutcome, type Lane, type QueueStat, type RuntimeStorage, type StoredEvent } from './types';
 
 /**
  * The embedded default: the queue, the idempotency records and the dead letters in one
@@ -397,17 +398,10 @@ export class SqliteStorage implements RuntimeStorage {
 
   private async run(row: LeasedRow, options: ConsumeOptions): Promise<void> {
     const [provider, kind, occurredAt] = JSON.parse(row.facts) as [string, PaymentEvent['kind'], string];
-    let event: PaymentEvent | undefined;
-    const job: DeliveryJob = {
-      facts: { idempotencyKey: row.event_key, provider, kind, occurredAt },
-      body: row.body,
-      get event() {
-        return (event ??= JSON.parse(row.body) as PaymentEvent);
-      },
-      destination: row.destination,
-      lane: LANES[row.lane_rank] ?? 'standard',
-      attempt: row.attempts,
-    };
+    const job = storedJob(
+      { facts: { idempotencyKey: row.event_key, provider, kind, occurredAt }, body: row.body },
+      { destination: row.destination, lane: LANES[row.lane_rank] ?? 'standard', attempt: row.attempts },
+    );
     let outcome: DeliveryOutcome;
     try {
       outcome = await options.handler(job);
