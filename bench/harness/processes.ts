@@ -117,6 +117,16 @@ export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProces
   };
 }
 
+/** Spawns bench/harness/bare-server.ts (an HTTP server that answers 200 at once) and waits for its port. */
+export async function startBareServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['-r', TS_HOOK, join(__dirname, 'bare-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the bare server exited (${code}) before it listened`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+}
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((done) => child.once('exit', done));

@@ -6,9 +6,10 @@ import { jobKey } from '../../../runtime/src/storage/redis-queue';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
 import { redisServerPid } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
-import { runLoad, sleep, startRuntime, rssMb } from '../processes';
+import { runLoad, sleep, startBareServer, startRuntime, rssMb } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
 import { countRedisCommands } from '../redis-commands';
+import type { StepResult } from '../loadgen';
 import { sweepEndpoint, DUPLICATE_SHARE, type SweepResult } from '../sweep';
 
 export type StorageMode = 'sqlite' | 'redis';
@@ -25,6 +26,8 @@ export interface IngestResult {
   redisCommandsPerRequest?: Record<string, number>;
   /** Where Redis itself stalled during the sweep and the latency runs (Redis mode). */
   redisPauses?: RedisPauses;
+  /** The half-rate latency run again, against a bare HTTP server (bench/harness/bare-server.ts): the machine's floor. */
+  floor?: StepResult;
 }
 
 /** Redis's latency monitor (events of 5 ms or more) and its AOF rewrites. */
@@ -177,6 +180,29 @@ async function profileIngest(
   return { profile, redisCommandsPerRequest };
 }
 
+/**
+ * The half-rate latency run repeated against a server that answers at once: the same
+ * generator, rate, connections and signed load, right after the runtime's, so what remains
+ * of the runtime's p99 above it is the runtime's own.
+ */
+async function measureFloor(sweep: SweepResult, dir: string, mode: StorageMode): Promise<StepResult | undefined> {
+  const half = sweep.latency.find((point) => point.share === 0.5);
+  if (!half) return undefined;
+  const server = await startBareServer();
+  try {
+    const step = { connections: half.connections, durationS: half.durationS, overallRate: half.overallRate };
+    const [floor] = await runLoad(
+      { url: `${server.url}/webhooks/stripe`, duplicateShare: DUPLICATE_SHARE, expectedRate: half.okPerSecond, steps: [step], watch: { server: server.pid } },
+      dir,
+      `floor-${mode}`,
+    );
+    console.log(`ingest ${mode}: a bare HTTP server at ${half.overallRate} requests/s answered with p99 ${floor.latency.p99.toFixed(1)} ms (the runtime: ${half.latency.p99.toFixed(1)} ms)`);
+    return floor;
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function benchIngest(context: BenchContext, mode: StorageMode, options: { profileSeconds: number; stepSeconds: number; latencySeconds: number }): Promise<IngestResult> {
   const dir = join(context.workDir, `ingest-${mode}`);
   mkdirSync(dir, { recursive: true });
@@ -204,6 +230,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
     } finally {
       await runtime.stop();
     }
+    const floor = await measureFloor(sweep, dir, mode);
     const redisPauses = await storage.pauses?.();
     const ids = acknowledgedIds(sweep.acceptedFiles);
     const stored = await storage.countStored(ids);
@@ -212,7 +239,7 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
 
     // A separate run under the profiler, so its overhead does not touch the figures above.
     const profiled = options.profileSeconds > 0 ? await profileIngest(storage, { ...launch, dir }, sweep, options.profileSeconds) : {};
-    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled, ...(redisPauses && { redisPauses }) };
+    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled, ...(redisPauses && { redisPauses }), ...(floor && { floor }) };
   } finally {
     await storage.close();
   }
