@@ -10,7 +10,8 @@ import type { RuntimeConfig } from './config/types';
 import { filterFrom } from './admin/routes';
 import { replayMany, replayOne } from './deadletter/replay';
 import { ROLES, Runtime, type Role } from './runtime';
-import { destinationWarnings, placeholderWarning, renderStartupSummary, storageLabel } from './startup-summary';
+import { destinationWarnings, placeholderWarning, renderStartupSummary } from './startup-summary';
+import { StorageUnavailableError } from './storage/location';
 import { openStorage } from './storage/open';
 import { COMMAND_NAMES, USAGE, usageOf } from './usage';
 
@@ -58,32 +59,41 @@ async function start(args: string[], io: Io): Promise<number> {
   const starting = runtime.start();
   // Handled before the runtime says it is listening: a supervisor may stop it the moment it reads
   // that line, and a signal with no listener yet meets Node's default action (killed, no cleanup).
-  const stopped = new Promise<void>((done) => {
-    let stoppingSince: number | undefined;
-    // One listener for the process's life: between a `once` listener firing and the next one being
-    // added, a signal meets Node's default action and kills the process mid-shutdown, and Ctrl-C
-    // under `npm start` sends two at once (the process group's, and npm's forwarded copy).
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stoppingSince !== undefined) {
-        // A second signal means "now": exit without waiting (queued work is durable anyway). One
-        // within a second is the first one again.
-        if (Date.now() - stoppingSince >= REPEATED_SIGNAL_MS) process.exit(1);
-        return;
-      }
-      stoppingSince = Date.now();
-      runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
-      // A runtime still starting stops once it has started (a start that fails ends the command by itself).
-      void starting
-        .then(() => runtime.close())
-        .then(done, (error: unknown) => {
+  let stop!: () => void;
+  const stopped = new Promise<void>((done) => (stop = done));
+  let stoppingSince: number | undefined;
+  // One listener for the process's life: between a `once` listener firing and the next one being
+  // added, a signal meets Node's default action and kills the process mid-shutdown, and Ctrl-C
+  // under `npm start` sends two at once (the process group's, and npm's forwarded copy).
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      // A second signal means "now": exit without waiting (queued work is durable anyway). One
+      // within a second is the first one again.
+      if (Date.now() - stoppingSince >= REPEATED_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
+    runtime.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
+    // A runtime still starting stops once it has started; a start that fails ends the command by itself.
+    starting.then(
+      () =>
+        runtime.close().then(stop, (error: unknown) => {
           runtime.logger.error({ err: error }, 'shutdown failed');
-          done();
-        });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  const listeners = await starting;
+          stop();
+        }),
+      () => undefined,
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let listeners: Awaited<typeof starting>;
+  try {
+    listeners = await starting;
+  } catch (error) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw pointAtConfig(error, file);
+  }
   const placeholders = placeholderWarning(config);
   if (placeholders) runtime.logger.warn(placeholders);
   if (io.terminal) {
@@ -93,6 +103,15 @@ async function start(args: string[], io: Io): Promise<number> {
   }
   await stopped;
   return 0;
+}
+
+/** A storage that cannot be opened, or a listen address taken: the error points at the config line that names it. */
+function pointAtConfig(error: unknown, file: string): unknown {
+  if (error instanceof StorageUnavailableError) return new Error(`${error.message} Check \`storage\` in ${file}.`, { cause: error });
+  if ((error as { code?: unknown })?.code === 'EADDRINUSE') {
+    return new Error(`${(error as Error).message}: is another runtime, or another program, listening there? Check \`listen\` (and \`ops.listen\`) in ${file}.`, { cause: error });
+  }
+  return error;
 }
 
 async function configCheck(args: string[], io: Io): Promise<number> {
@@ -112,8 +131,7 @@ async function withStorage<T>(config: RuntimeConfig, file: string, work: (storag
   try {
     storage = await openStorage(config.storage, { destinations: config.destinations.map((destination) => destination.name) });
   } catch (error) {
-    const check = config.storage.startsWith('sqlite:') ? 'does its directory exist, and may this user write there?' : 'is Redis running and reachable there?';
-    throw new Error(`cannot open the storage ${storageLabel(config.storage)} (${connectionFailure(error)}): ${check} Check \`storage\` in ${file}.`);
+    throw pointAtConfig(error, file);
   }
   try {
     return await work(storage);

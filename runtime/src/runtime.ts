@@ -61,6 +61,7 @@ export class Runtime {
   private consuming = false;
   private deliveryThread?: DeliveryThread;
   private closing?: Promise<void>;
+  private releasing?: Promise<void>;
 
   constructor(private readonly options: RuntimeOptions) {
     this.config = options.config;
@@ -74,6 +75,16 @@ export class Runtime {
    * A worker's one listener serves health and metrics only.
    */
   async start(): Promise<{ url?: string; opsUrl?: string }> {
+    try {
+      return await this.startParts();
+    } catch (error) {
+      // A start that fails holds nothing open: what began before the failure (the storage, the delivery thread) is released.
+      await this.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startParts(): Promise<{ url?: string; opsUrl?: string }> {
     const storage = await openStorage(this.config.storage, {
       destinations: this.config.destinations.map((destination) => destination.name),
       busyTimeoutMs: this.config.limits.storeTimeoutMs,
@@ -135,15 +146,20 @@ export class Runtime {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
+    this.closing ??= this.release().then(() => this.logger.info('payment-webhooks stopped'));
+    return this.closing;
+  }
+
+  /** Stops what has started, in order: no new requests, the deliveries in flight finished, then the storage. Once. */
+  private release(): Promise<void> {
+    this.releasing ??= (async () => {
       await Promise.all(this.apps.map((app) => app.close()));
       this.consuming = false;
       await this.storage?.stopConsuming();
       await this.deliveryThread?.close();
       await this.storage?.close();
       await this.observability?.close();
-      this.logger.info('payment-webhooks stopped');
     })();
-    return this.closing;
+    return this.releasing;
   }
 }

@@ -2,6 +2,7 @@ import { getProvider } from '../../core/providers';
 import { PLACEHOLDER_SECRETS, placeholderSecretFields } from './config/placeholders';
 import type { RuntimeConfig } from './config/types';
 import { connectionFailure } from './connection-failure';
+import { storageLabel } from './storage/location';
 
 /**
  * What a person at a terminal needs after `start`: where to point each gateway, where to look,
@@ -14,13 +15,6 @@ export interface StartupFacts {
   url?: string;
   opsUrl?: string;
   warnings: string[];
-}
-
-/** Where the storage is, without a Redis password. */
-export function storageLabel(location: string): string {
-  if (location.startsWith('sqlite:')) return location;
-  const url = new URL(location);
-  return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
 /** The placeholder warning, for the logs and the summary alike; undefined when none is in use. */

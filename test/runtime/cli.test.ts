@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { allProviders } from '../../core/providers';
 import { main } from '../../runtime/src/cli';
 import { freePort } from '../support/redis-server';
-import { configObject, postWebhook, startDestination, startRuntime, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from './support/harness';
+import { configObject, postWebhook, silentServer, startDestination, startRuntime, stripeEventBody, stripeSigned, tempDir, waitFor, type Destination } from './support/harness';
 import type { Runtime } from '../../runtime/src/runtime';
 import { openStorage } from '../../runtime/src/storage/open';
 import type { PaymentEvent } from '../../core/event';
@@ -189,6 +190,60 @@ describe('errors that say what to check', () => {
     expect(result).toMatchObject({ code: 1, out: '' });
     expect(result.err).toContain(`cannot open the storage ${config.storage}`);
     expect(result.err).toContain(`is Redis running and reachable there? Check \`storage\` in ${file}.`);
+  });
+
+  describe('a start that cannot begin names what to check, and leaves no signal listener behind', () => {
+    async function start(name: string, config: Record<string, unknown>) {
+      const listeners = process.listenerCount('SIGTERM');
+      const file = write(name, config);
+      const result = await cli(['start', '--config', file]);
+      expect(result).toMatchObject({ code: 1, out: '' });
+      expect(process.listenerCount('SIGTERM')).toBe(listeners);
+      return { ...result, file };
+    }
+
+    it('Redis refusing the connection: the cause, not "Connection is closed.", and no password', async () => {
+      const port = await freePort();
+      const { err, file } = await start('start-redis-down.json', { ...base(), storage: `redis://worker:s3cret-pass@127.0.0.1:${port}/0` });
+      expect(err).toBe(`error: cannot open the storage redis://127.0.0.1:${port}/0 (ECONNREFUSED): is Redis running and reachable there? Check \`storage\` in ${file}.`);
+      expect(err).not.toContain('s3cret-pass');
+    });
+
+    it('a server that accepts the connection and never answers: given up after limits.storeTimeoutMs', async () => {
+      const silent = await silentServer();
+      try {
+        const started = Date.now();
+        const { err } = await start('start-redis-silent.json', { ...base(), storage: `redis://127.0.0.1:${silent.port}`, limits: { storeTimeoutMs: 300 } });
+        expect(err).toContain(`cannot open the storage redis://127.0.0.1:${silent.port} (Redis's first answer took longer than 300 ms): is Redis running and reachable there?`);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('a SQLite path whose directory cannot be made, or a file that is not a database', async () => {
+      const blocker = write('not-a-directory', 'a file where the directory should be');
+      const below = await start('start-sqlite-no-dir.json', { ...base(), storage: `sqlite:${blocker}/events.db` });
+      expect(below.err).toContain(`cannot open the storage sqlite:${blocker}/events.db (EEXIST): does its directory exist, and may this user write there? Check \`storage\` in ${below.file}.`);
+
+      const garbage = write('garbage.db', 'x'.repeat(4096));
+      const notADatabase = await start('start-sqlite-garbage.json', { ...base(), storage: `sqlite:${garbage}` });
+      expect(notADatabase.err).toContain(`cannot open the storage sqlite:${garbage} (SQLITE_NOTADB): is that file a database this runtime wrote?`);
+    });
+
+    it('a listen address another program holds', async () => {
+      const holder = createServer();
+      await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+      const { port } = holder.address() as AddressInfo;
+      try {
+        const config = { ...base(), storage: `sqlite:${join(dir.path, 'data', 'start-port-taken.db')}`, listen: { host: '127.0.0.1', port } };
+        const { err, file } = await start('start-port-taken.json', config);
+        expect(err).toContain(`EADDRINUSE`);
+        expect(err).toContain(`is another runtime, or another program, listening there? Check \`listen\` (and \`ops.listen\`) in ${file}.`);
+      } finally {
+        await new Promise((done) => holder.close(done));
+      }
+    });
   });
 
   it('one missing environment variable is one error', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../runtime/src/config/load';
 import { destinationWarnings, placeholderWarning, probeDestination, renderStartupSummary } from '../../runtime/src/startup-summary';
 import { freePort } from '../support/redis-server';
-import { parsedConfig, spawnRuntime, tempDir, waitFor, writeConfig } from './support/harness';
+import { parsedConfig, silentServer, spawnRuntime, tempDir, waitFor, writeConfig } from './support/harness';
 
 /** What `start` tells a person at a terminal, and that machines still get one "listening" line. */
 jest.setTimeout(30_000);
@@ -104,6 +104,24 @@ it('shuts down cleanly on a SIGTERM sent the moment it says "listening", start a
     runtime.child.kill('SIGTERM');
     expect(await runtime.exited).toBe(0);
     expect(runtime.logs.some((entry) => entry.msg === 'payment-webhooks stopped')).toBe(true);
+  }
+});
+
+it('a SIGTERM while a start is failing ends with the start\'s own error, not a "shutdown failed"', async () => {
+  // A Redis address that accepts connections and never answers: the start gives up after limits.storeTimeoutMs.
+  const silent = await silentServer();
+  const port = silent.port;
+  try {
+    const config = writeConfig(dir.path, { storage: `redis://127.0.0.1:${port}`, destinationUrl: 'http://127.0.0.1:5678/webhook/x', logLevel: 'info', limits: { storeTimeoutMs: 1_500 } });
+    const runtime = spawnRuntime(['start', '--config', config]);
+    await waitFor(() => runtime.logs.some((entry) => entry.msg === 'configuration loaded'), 'the configuration loaded');
+    runtime.child.kill('SIGTERM');
+    await expect(runtime.listening).rejects.toThrow(`cannot open the storage redis://127.0.0.1:${port} (Redis's first answer took longer than 1500 ms)`);
+    expect(await runtime.exited).toBe(1);
+    expect(runtime.logs.some((entry) => entry.msg === 'shutting down: no new requests, finishing deliveries in flight')).toBe(true);
+    expect(runtime.logs.filter((entry) => entry.msg === 'shutdown failed')).toEqual([]);
+  } finally {
+    await silent.close();
   }
 });
 

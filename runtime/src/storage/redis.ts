@@ -5,7 +5,9 @@ import { completedValue, isCompletedValue, RedisIdempotencyStore } from '../../.
 import { DEFAULT_RETENTION_MS } from '../../../core/idempotency/types';
 import type { RiskWindowStore } from '../../../core/risk/types';
 import { TurnBatch } from '../../../core/turn-batch';
+import { withTimeout } from '../timeout';
 import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
+import { storageLabel, StorageRefusal } from './location';
 import { RedisIntake } from './redis-intake';
 import { DAILY_CAP, EXPIRE_SECONDS, RedisInsightsLog } from '../insights/redis-log';
 import { jobKey, jobValue, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
@@ -127,24 +129,32 @@ export class RedisStorage implements RuntimeStorage {
     // instead of holding the request until a timeout.
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     client.on('error', () => undefined); // reconnection is automatic; readiness reports the outage
+    const timeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    // ioredis rejects a refused connection with "Connection is closed."; the socket's own error says why.
+    let socketError: Error | undefined;
+    const noteSocketError = (error: Error) => (socketError ??= error);
+    client.on('error', noteSocketError);
     try {
-      await client.connect();
+      // Bounded: a server that accepts the connection and never answers (not Redis, a proxy to a Redis that is down) would hold the start forever.
+      const info = await withTimeout(
+        client.connect().then(() => client.info('server')),
+        timeoutMs,
+        `Redis's first answer`,
+      );
+      const version = /redis_version:(\d+)/.exec(info)?.[1];
+      if (Number(version) < MINIMUM_REDIS_MAJOR) {
+        throw new StorageRefusal(`Redis mode needs Redis ${MINIMUM_REDIS_MAJOR}.0 or newer (SET NX GET, ZMSCORE); the server at ${storageLabel(url)} is ${version}`);
+      }
+      const earlier = await earlierQueues(client, prefix, options.destinations ?? []);
+      if (earlier.length > 0) throw new StorageRefusal(earlierQueuesProblem(earlier, prefix));
     } catch (error) {
-      // A client that never connected would go on reconnecting and keep the process alive.
+      // A client left open would go on reconnecting and keep the process alive.
       client.disconnect();
-      throw error;
+      throw error instanceof StorageRefusal ? error : (socketError ?? error);
+    } finally {
+      client.off('error', noteSocketError);
     }
-    const version = /redis_version:(\d+)/.exec(await client.info('server'))?.[1];
-    if (Number(version) < MINIMUM_REDIS_MAJOR) {
-      client.disconnect();
-      throw new Error(`Redis mode needs Redis ${MINIMUM_REDIS_MAJOR}.0 or newer (SET NX GET, ZMSCORE); the server at ${url} is ${version}`);
-    }
-    const earlier = await earlierQueues(client, prefix, options.destinations ?? []);
-    if (earlier.length > 0) {
-      client.disconnect();
-      throw new Error(earlierQueuesProblem(earlier, prefix));
-    }
-    const storage = new RedisStorage(client, prefix, (options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) * STORE_LEASE_FACTOR);
+    const storage = new RedisStorage(client, prefix, timeoutMs * STORE_LEASE_FACTOR);
     for (const destination of options.destinations ?? []) storage.destinations.add(destination);
     return storage;
   }

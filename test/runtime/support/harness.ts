@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import Stripe from 'stripe';
 import pino from 'pino';
 import { Runtime, type Role } from '../../../runtime/src/runtime';
@@ -260,4 +260,19 @@ export function watchRuntime(child: ChildProcess): RuntimeProcess {
   );
   void listening.catch(() => undefined);
   return { child, logs, listening, workerStarted, exited };
+}
+
+/** A loopback TCP port that accepts connections and never answers (a service that is not Redis, a proxy to a Redis that is down). */
+export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => sockets.add(socket));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
 }
