@@ -16,8 +16,11 @@ export type StoreOutcome = AcceptOutcome;
 /** The stages of an event's trace. */
 export type SpanName = 'verify' | 'store' | 'deliver';
 export type SpanAttributes = Record<string, string | number | boolean>;
-/** Runs inside a span: gets the span's W3C traceparent and may add attributes to it. */
-export type TracedWork<T> = (traceparent: string, annotate: (attributes: SpanAttributes, failed?: boolean) => void) => Promise<T>;
+/**
+ * Runs inside a span: may ask for the span's W3C traceparent (computed on request: a stage that
+ * sends nothing onward, as storing does, pays for no hashing) and may add attributes to it.
+ */
+export type TracedWork<T> = (traceparent: () => string, annotate: (attributes: SpanAttributes, failed?: boolean) => void) => Promise<T>;
 
 export interface Observer {
   /** One per request to `/webhooks/{source}`, with its final outcome. */
@@ -45,7 +48,7 @@ export const noopObserver: Observer = {
   risk: () => undefined,
   delivery: () => undefined,
   // Untraced, a delivery still names the event's trace (derived from its key), so logs correlate by it.
-  span: (eventKey, _name, _attributes, work) => work(rootTraceparent(eventKey), () => undefined),
+  span: (eventKey, _name, _attributes, work) => work(() => rootTraceparent(eventKey), () => undefined),
   recordSpan: () => undefined,
   traceparent: rootTraceparent,
 };

@@ -82,7 +82,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
           body: job.body ?? JSON.stringify(job.event),
           signingSecret: destination.signingSecret,
           timeoutMs: destination.timeoutMs,
-          traceparent,
+          traceparent: traceparent(),
         });
         annotate(
           { 'http.response.status_code': attempt.httpStatus ?? 0, ...(attempt.n8nExecutionId && { 'n8n.execution.id': attempt.n8nExecutionId }) },

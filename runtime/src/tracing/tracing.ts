@@ -84,7 +84,7 @@ export class Tracing {
       trace.setSpanContext(ROOT_CONTEXT, rootContext(eventKey)),
     );
     try {
-      return await work(traceparentOf(span.spanContext().traceId, span.spanContext().spanId), (more, failed) => {
+      return await work(() => traceparentOf(span.spanContext().traceId, span.spanContext().spanId), (more, failed) => {
         span.setAttributes(more);
         if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
       });
