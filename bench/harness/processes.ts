@@ -78,7 +78,12 @@ export interface RuntimeLaunch {
   name: string;
   /** Extra Node flags, e.g. `--cpu-prof`. */
   nodeFlags?: string[];
+  /** Added to the bench's environment. */
+  env?: Record<string, string>;
 }
+
+/** Node flags that preload bench/harness/stall-probe.ts (it watches when BENCH_STALL_FILE is set). */
+export const STALL_PROBE_FLAGS = ['-r', TS_HOOK, '-r', join(__dirname, 'stall-probe.ts')];
 
 /** Spawns `payment-webhooks start` as a child process and waits until it says it is up. */
 export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProcess> {
@@ -89,6 +94,7 @@ export async function startRuntime(launch: RuntimeLaunch): Promise<RuntimeProces
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(launch.nodeFlags ?? []), ...launch.entry, 'start', '--config', configFile, '--role', launch.role], {
     cwd: launch.workDir,
+    env: { ...process.env, ...launch.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

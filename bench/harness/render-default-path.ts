@@ -254,5 +254,15 @@ export const WHERE_THE_TIME_GOES: string[] = [
     'On 2 cores the writer competes with the main thread, the delivery thread, the load generator and the destination, so each commit also waits to be scheduled; every batch crosses between threads twice ' +
     '(`postMessage`, 7.5% of the main thread\'s self time); the main connection re-reads the pages each commit of the other connection changed; and the main thread sat idle 17% of the time, waiting for commits. ' +
     'It may pay with more cores than busy threads; here it costs the default path a quarter of its rate, so it was reverted.',
+  '- _The SQLite tail at half the rate, taken apart_ (measured; nothing kept but the probe): 15-20 s runs at 2,246 events/s (half of the 4,493 sustained that hour) on fresh storage, with a probe in the runtime ' +
+    '(a 1 ms timer for the event loop\'s stalls, the main thread\'s schedstat, GC pauses, each transaction timed). The same code and settings gave p99 from 6.1 to 59.5 ms from one run to the next. ' +
+    'In the stalls of 5 ms or more the main thread ran on a core 64-84% of the time and waited for a core 18-29%; a few were single commits of 10-33 ms, blocked in the fsync; GC pauses came to about 1.6% of the time, the longest 6-11 ms. ' +
+    'A bare server that spends 320 µs of CPU on each request, at the same rate and about the same share of a core (86%; the runtime 80-87%), had p99 6.4 ms: the share of a core alone does not make the tail. ' +
+    'Tried, alternated with the code as it is in rounds of three or two: the commit\'s fsync on libuv\'s thread pool again (synchronous NORMAL, the WAL fsynced before any answer): p99 37.9 and 28.9 ms against 16.5 and 18.8 ms; ' +
+    'at least 1 ms between commits: half the commits, the runtime\'s CPU from about 0.82 to 0.70 of a core (the system CPU fell 0.09 of a core: about 200 µs of kernel time per commit on this machine), p99 19.1-25.6 ms against 6.1-20.5 ms; ' +
+    'committing once a batch\'s first event has waited 1 ms (3 ms): the wait inside the storage bounded to a p99 of 3 ms, p99 at the client 17.9-20.0 ms (5.5-17.4 ms) against 6.1-20.5 ms; ' +
+    'committing every 8 (16) events: 15.6-19.8 ms (11.4-17.2 ms) against 14.5-19.1 ms; a young generation of 64 MB (`--max-semi-space-size`): a third as many scavenges, each three times as long, p99 17.8-28.2 ms against 13.9-59.5 ms. ' +
+    'None showed a gain beyond the spread between identical runs, so none was kept. The bench now repeats each mode\'s half-rate run with that probe (bench/harness/stall-probe.ts), ' +
+    'and "What bounds the figures" says what the stalls of each run were made of.',
   '',
 ];

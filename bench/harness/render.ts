@@ -9,7 +9,7 @@ import { REPO } from './processes';
 import type { ProfileSummary } from './profile';
 import type { DefaultPathResult } from './stages/default-path';
 import type { DeliveryResult } from './stages/delivery';
-import type { IngestResult, StorageMode } from './stages/ingest';
+import { STALL_MS, type IngestResult, type StorageMode } from './stages/ingest';
 import type { MemoryResult } from './stages/memory';
 import type { N8nResult } from './stages/n8n';
 import type { PhysicalResult } from './stages/physical';
@@ -50,6 +50,22 @@ const TARGETS = { ingest: { redis: 10_000, sqlite: 5_000 }, p99Ms: 10, verifyOve
 
 /** Every stage of `npm run bench` (bench/harness/main.ts): the whole-run row needs them all. */
 const STAGE_COUNT = 9;
+
+/** What the runtime's event-loop stalls were made of, in the watched repeat of the half-rate run. */
+function watchedStalls(result: IngestResult, mode: StorageMode): string {
+  const watched = result.stalls;
+  if (!watched) return '';
+  const head =
+    ` In a repeat of that run with the event loop watched (bench/harness/stall-probe.ts; p99 ${fixed(watched.p99Ms)} ms there), it stalled ` +
+    `${int(watched.count)} time${watched.count === 1 ? '' : 's'} for ${STALL_MS} ms or more in ${fixed(watched.seconds)} s`;
+  if (watched.count === 0) return `${head}.`;
+  const share = (ms: number) => percent(ms / watched.totalMs);
+  return (
+    `${head} (${int(watched.totalMs)} ms in all, the longest ${fixed(watched.longestMs)} ms); in those stalls the main thread ran on a core ${share(watched.onCpuMs)} ` +
+    `of the time (garbage collection ${share(watched.gcMs)}), waited for a core held by other work ${share(watched.runQueueMs)}, and was blocked in system calls ` +
+    `${share(watched.blockedMs)}${mode === 'sqlite' ? " (a commit's fsync)" : ''}.`
+  );
+}
 
 /** "3,100 of 10,000 (31%; 3.2x short)" for a missed floor. */
 function shortBy(measured: number, target: number): string {
@@ -161,7 +177,7 @@ function boundNotes(
     notes.push(
       `- **Ingest, ${mode}**: at the best step (${best.connections} connections) the runtime used ${percent(runtime)} of a core` +
         `${best.cpu.redis !== undefined ? `, Redis ${percent(best.cpu.redis)}` : ''}, the load generator ${percent(best.cpu.loadgen ?? 0)}${pressure}: ${verdict}${idle}. ` +
-        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}${floor}${stalls}${tail}`,
+        `Self time by area: ${topAreas(result.profile)}.${ceiling}${commands}${floor}${stalls}${tail}${watchedStalls(result, mode)}`,
     );
   }
   const profile = delivery?.result?.profile;

@@ -6,10 +6,11 @@ import { jobKey } from '../../../runtime/src/storage/redis-queue';
 import { startRedisServer, type TestRedis } from '../../../test/support/redis-server';
 import { redisServerPid } from '../backlog';
 import { DESTINATION, runtimeConfig, type BenchContext } from '../context';
-import { runLoad, sleep, startBareServer, startRuntime, rssMb } from '../processes';
+import { runLoad, sleep, startBareServer, startRuntime, rssMb, STALL_PROBE_FLAGS } from '../processes';
 import { summarizeProfile, type ProfileSummary } from '../profile';
 import { countRedisCommands } from '../redis-commands';
 import type { StepResult } from '../loadgen';
+import type { StallRecord } from '../stall-probe';
 import { sweepEndpoint, DUPLICATE_SHARE, type SweepResult } from '../sweep';
 
 export type StorageMode = 'sqlite' | 'redis';
@@ -28,7 +29,27 @@ export interface IngestResult {
   redisPauses?: RedisPauses;
   /** The half-rate latency run again, against a bare HTTP server (bench/harness/bare-server.ts): the machine's floor. */
   floor?: StepResult;
+  /** The half-rate latency run again, the runtime's event loop watched (bench/harness/stall-probe.ts). */
+  stalls?: StallSummary;
 }
+
+/** The event-loop stalls of STALL_MS or more in a watched run, and what the main thread did in them. */
+export interface StallSummary {
+  /** The watched run's own p99 and length. */
+  p99Ms: number;
+  seconds: number;
+  count: number;
+  longestMs: number;
+  totalMs: number;
+  /** Parts of totalMs: on a core (GC included), waiting for one, and neither (blocked in a system call). */
+  onCpuMs: number;
+  gcMs: number;
+  runQueueMs: number;
+  blockedMs: number;
+}
+
+/** A stall this long delays every request that arrives during it past the p99 goal by itself. */
+export const STALL_MS = 10;
 
 /** Redis's latency monitor (events of 5 ms or more) and its AOF rewrites. */
 export interface RedisPauses {
@@ -185,6 +206,88 @@ async function profileIngest(
  * generator, rate, connections and signed load, right after the runtime's, so what remains
  * of the runtime's p99 above it is the runtime's own.
  */
+/**
+ * The half-rate latency run once more on fresh storage, with bench/harness/stall-probe.ts
+ * preloaded: what the stalls of the runtime's event loop are made of (work on a core, garbage
+ * collection, waiting for a core held by other work, a blocking system call). A separate run,
+ * so the probe's timer does not touch the figures above.
+ */
+async function watchStalls(
+  storage: Storage,
+  launch: { entry: string[]; role: 'ingress'; workDir: string; dir: string },
+  sweep: SweepResult,
+  mode: StorageMode,
+): Promise<StallSummary | undefined> {
+  const half = sweep.latency.find((point) => point.share === 0.5);
+  if (!half) return undefined;
+  await storage.reset();
+  const file = join(launch.dir, 'stalls.json');
+  rmSync(file, { force: true });
+  const runtime = await startRuntime({
+    entry: launch.entry,
+    role: launch.role,
+    workDir: launch.workDir,
+    name: 'runtime-watched',
+    config: runtimeConfig(storage.location, NEVER_CALLED),
+    nodeFlags: STALL_PROBE_FLAGS,
+    env: { BENCH_STALL_FILE: file },
+  });
+  try {
+    const load = (durationS: number, name: string) =>
+      runLoad(
+        {
+          url: `${runtime.url}/webhooks/stripe`,
+          duplicateShare: DUPLICATE_SHARE,
+          expectedRate: half.okPerSecond,
+          steps: [{ connections: half.connections, durationS, overallRate: half.overallRate }],
+        },
+        launch.dir,
+        name,
+      );
+    // A short warm-up, so start-up and the first compilations are not counted.
+    await load(2, 'watched-warmup');
+    await collectStalls(runtime.pid, file);
+    const [step] = await load(half.durationS, 'watched');
+    const record = await collectStalls(runtime.pid, file);
+    const stalls = record.stalls.filter((stall) => stall.ms >= STALL_MS);
+    const sum = (part: (stall: StallRecord['stalls'][number]) => number) => stalls.reduce((total, stall) => total + part(stall), 0);
+    const totalMs = sum((stall) => stall.ms);
+    const onCpuMs = sum((stall) => Math.min(stall.ms, stall.onCpuMs ?? 0));
+    const runQueueMs = sum((stall) => Math.min(stall.ms - Math.min(stall.ms, stall.onCpuMs ?? 0), stall.runQueueMs ?? 0));
+    const summary: StallSummary = {
+      p99Ms: step.latency.p99,
+      seconds: record.seconds,
+      count: stalls.length,
+      longestMs: Math.max(0, ...stalls.map((stall) => stall.ms)),
+      totalMs,
+      onCpuMs,
+      gcMs: sum((stall) => Math.min(stall.gcMs, stall.ms)),
+      runQueueMs,
+      blockedMs: Math.max(0, totalMs - onCpuMs - runQueueMs),
+    };
+    console.log(
+      `ingest ${mode}: watched half-rate run p99 ${step.latency.p99.toFixed(1)} ms; ${summary.count} stalls of ${STALL_MS} ms or more, ` +
+        `${totalMs.toFixed(0)} ms in all (on a core ${onCpuMs.toFixed(0)}, GC ${summary.gcMs.toFixed(0)}, waiting for a core ${runQueueMs.toFixed(0)}, blocked ${summary.blockedMs.toFixed(0)})`,
+    );
+    return summary;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** Asks the probe for what it saw since the last time, and takes its file. */
+async function collectStalls(pid: number, file: string): Promise<StallRecord> {
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 5_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`the stall probe wrote no ${file}`);
+    await sleep(20);
+  }
+  const record = JSON.parse(readFileSync(file, 'utf8')) as StallRecord;
+  rmSync(file);
+  return record;
+}
+
 async function measureFloor(sweep: SweepResult, dir: string, mode: StorageMode): Promise<StepResult | undefined> {
   const half = sweep.latency.find((point) => point.share === 0.5);
   if (!half) return undefined;
@@ -237,9 +340,11 @@ export async function benchIngest(context: BenchContext, mode: StorageMode, opti
     const check = { acknowledged: ids.length, stored, missing: ids.length - stored };
     console.log(`ingest ${mode}: ${Math.round(sweep.sustained)} events/s sustained; ${check.stored}/${check.acknowledged} acknowledged events found in storage`);
 
-    // A separate run under the profiler, so its overhead does not touch the figures above.
+    // Separate runs (each on fresh storage, once the stored events are counted) under the stall
+    // probe and the profiler, so neither touches the figures above.
+    const stalls = await watchStalls(storage, { ...launch, dir }, sweep, mode);
     const profiled = options.profileSeconds > 0 ? await profileIngest(storage, { ...launch, dir }, sweep, options.profileSeconds) : {};
-    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled, ...(redisPauses && { redisPauses }), ...(floor && { floor }) };
+    return { mode, durability: storage.durability, sweep, check, rssMb: rss, ...profiled, ...(redisPauses && { redisPauses }), ...(floor && { floor }), ...(stalls && { stalls }) };
   } finally {
     await storage.close();
   }
