@@ -80,13 +80,28 @@ describe.each(matrixVersions())('n8n %s', (version) => {
         .map((line) => [String(line.destination), line]),
     );
 
+  /** The workflow's one finished execution; a wait that times out says what the runtime logged of the event. */
+  const finishedExecution = async (workflowId: string, eventKey: string) => {
+    try {
+      const [execution] = await n8n.executions.waitForFinished(workflowId, 1);
+      return execution;
+    } catch (error) {
+      const logged = runtime
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(eventKey))
+        .slice(-20);
+      throw new Error(`${(error as Error).message}\n--- the runtime's log lines for ${eventKey} ---\n${logged.join('\n') || '(none)'}`);
+    }
+  };
+
   test('the delivered log line names the execution that took the delivery, where n8n says so', async () => {
     const event = paymentSucceeded({ amount: 1250, currency: 'eur', email: 'execution-id@example.com' });
     const key = `stripe:${event.id}`;
     expect((await post(`${runtime.url}/webhooks/stripe`, sign(event, stripeSecret))).status).toBe(200);
 
-    const [atOnce] = await n8n.executions.waitForFinished(AT_ONCE_WORKFLOW_ID, 1);
-    const [answered] = await n8n.executions.waitForFinished(RESPOND_NODE_WORKFLOW_ID, 1);
+    const atOnce = await finishedExecution(AT_ONCE_WORKFLOW_ID, key);
+    const answered = await finishedExecution(RESPOND_NODE_WORKFLOW_ID, key);
     expect([atOnce.status, answered.status]).toEqual(['success', 'success']);
     expect(n8n.executions.nodesRun(answered.id)).toEqual(['From Runtime', 'Answer With Execution', 'Done']);
     // Both executions joined the event's trace.
