@@ -8,7 +8,7 @@ import { CREDENTIAL_IDS, testCredentials } from './support/credentials';
 import { majorOf, matrixVersions } from './support/n8n-install';
 import { startN8n, type N8nInstance } from './support/n8n-instance';
 import { packNodePackage } from './support/package-tarball';
-import { launchRuntime, type RuntimeProcess } from './support/runtime-process';
+import { explainedByRuntime, launchRuntime, type RuntimeProcess } from './support/runtime-process';
 import { paymentSucceeded, post, sign } from './support/stripe-events';
 import { AT_ONCE_PATH, AT_ONCE_WORKFLOW_ID, RESPOND_NODE_PATH, RESPOND_NODE_WORKFLOW_ID, executionIdWorkflows } from './support/test-workflows';
 import { webhookPathsOf } from './support/world';
@@ -80,20 +80,9 @@ describe.each(matrixVersions())('n8n %s', (version) => {
         .map((line) => [String(line.destination), line]),
     );
 
-  /** The workflow's one finished execution; a wait that times out says what the runtime logged of the event. */
-  const finishedExecution = async (workflowId: string, eventKey: string) => {
-    try {
-      const [execution] = await n8n.executions.waitForFinished(workflowId, 1);
-      return execution;
-    } catch (error) {
-      const logged = runtime
-        .output()
-        .split('\n')
-        .filter((line) => line.includes(eventKey))
-        .slice(-20);
-      throw new Error(`${(error as Error).message}\n--- the runtime's log lines for ${eventKey} ---\n${logged.join('\n') || '(none)'}`);
-    }
-  };
+  /** The workflow's one finished execution. */
+  const finishedExecution = async (workflowId: string, eventKey: string) =>
+    (await explainedByRuntime(runtime, n8n.executions.waitForFinished(workflowId, 1), eventKey))[0];
 
   test('the delivered log line names the execution that took the delivery, where n8n says so', async () => {
     const event = paymentSucceeded({ amount: 1250, currency: 'eur', email: 'execution-id@example.com' });

@@ -8,7 +8,7 @@ import { freePort } from '../support/redis-server';
 import { matrixVersions } from './support/n8n-install';
 import { startN8n, type CredentialExport, type N8nInstance, type WorkflowExport } from './support/n8n-instance';
 import { packNodePackage } from './support/package-tarball';
-import { launchRuntime, type RuntimeProcess } from './support/runtime-process';
+import { explainedByRuntime, launchRuntime, type RuntimeProcess } from './support/runtime-process';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
 import { webhookPathsOf } from './support/world';
 
@@ -103,7 +103,7 @@ describe.each(matrixVersions())('docs/quickstart.md on n8n %s', (version) => {
     );
     expect({ code, out, err }).toMatchObject({ code: 0, out: [expect.stringMatching(/^200 OK/)], err: [] });
 
-    const [run] = await n8n!.executions.waitForFinished(receipts.id, 1, 90_000);
+    const [run] = await explainedByRuntime(runtime!, n8n!.executions.waitForFinished(receipts.id, 1, 90_000));
     expect(run.status).toBe('success');
     expect(n8n!.executions.nodesRun(run.id)).toEqual(expect.arrayContaining(['From Runtime or Replay', 'Claim Event', 'Send Receipt', 'Complete']));
     const mail = smtp.messages.find((candidate) => candidate.to.includes('jenny.rosen@example.com'));

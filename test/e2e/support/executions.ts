@@ -29,6 +29,8 @@ export class ExecutionLog {
   constructor(
     private readonly file: string,
     private readonly n8nModules: string,
+    /** n8n's output so far: its tail goes into the error of a wait that times out. */
+    private readonly n8nOutput: () => string = () => '',
   ) {}
 
   list(workflowId: string): ExecutionRow[] {
@@ -73,7 +75,7 @@ export class ExecutionLog {
     }
     throw new Error(
       `workflow ${workflowId}: expected ${count} finished executions, found ${rows.length} ` +
-        `(${JSON.stringify(this.list(workflowId))})`,
+        `(${JSON.stringify(this.list(workflowId))})\n--- n8n's output, its end ---\n${this.n8nOutput().slice(-4000)}`,
     );
   }
 

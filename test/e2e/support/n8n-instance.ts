@@ -131,7 +131,7 @@ export async function startN8n(options: N8nOptions): Promise<N8nInstance> {
   const instance: N8nInstance = {
     version: options.version,
     baseUrl,
-    executions: new ExecutionLog(join(home, '.n8n', 'database.sqlite'), join(bin, '..', '..')),
+    executions: new ExecutionLog(join(home, '.n8n', 'database.sqlite'), join(bin, '..', '..'), output),
     workers,
     webhookUrl: (path) => `${baseUrl}/webhook/${path}`,
     output,

@@ -21,6 +21,21 @@ export interface RuntimeProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Waits for `wait`; should it fail (an execution that never came), the error also gives the
+ * runtime's log lines that mention `about` (an event's key), or its last lines: whether the
+ * delivery was refused, retried out or never sent.
+ */
+export async function explainedByRuntime<T>(runtime: RuntimeProcess, wait: Promise<T>, about?: string): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const lines = runtime.output().split('\n');
+    const logged = (about ? lines.filter((line) => line.includes(about)) : lines).slice(-30);
+    throw new Error(`${(error as Error).message}\n--- the runtime's log lines${about ? ` for ${about}` : ''} ---\n${logged.join('\n') || '(none)'}`);
+  }
+}
+
 /** Builds the connector runtime and starts it with its own bin, SQLite storage in a temporary folder. */
 export async function startRuntime(options: RuntimeOptions): Promise<RuntimeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pw-e2e-runtime-'));
