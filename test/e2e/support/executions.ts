@@ -73,9 +73,15 @@ export class ExecutionLog {
       if (rows.length >= count) return rows;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    const seen = JSON.stringify(this.list(workflowId));
+    // Read again on a new connection, with every workflow's count: tells a reader that stopped
+    // seeing n8n's writes, or an execution filed elsewhere, from an execution that never began.
+    this.close();
+    const counts = this.open().prepare('SELECT workflowId, count(*) AS executions FROM execution_entity GROUP BY workflowId').all();
     throw new Error(
-      `workflow ${workflowId}: expected ${count} finished executions, found ${rows.length} ` +
-        `(${JSON.stringify(this.list(workflowId))})\n--- n8n's output, its end ---\n${this.n8nOutput().slice(-4000)}`,
+      `workflow ${workflowId}: expected ${count} finished executions, found ${rows.length} (${seen}); ` +
+        `on a new connection: ${JSON.stringify(this.list(workflowId))}, by workflow: ${JSON.stringify(counts)}\n` +
+        `--- n8n's output, its end ---\n${this.n8nOutput().slice(-4000)}`,
     );
   }
 
