@@ -30,7 +30,7 @@ export class ExecutionLog {
     private readonly file: string,
     private readonly n8nModules: string,
     /** n8n's output so far: its tail goes into the error of a wait that times out. */
-    private readonly n8nOutput: () => string = () => '',
+    private readonly n8nOutput: () => string,
   ) {}
 
   list(workflowId: string): ExecutionRow[] {
