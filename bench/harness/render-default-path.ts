@@ -241,11 +241,17 @@ export const WHERE_THE_TIME_GOES: string[] = [
     'On the CPU clock, for the 2,554-byte event the bench stores: 6.0 µs to parse the event, 0.5 µs to read the facts line. Two alternated pairs of the default-path stage, under host CPU pressure of 40-67%, ' +
     'cannot resolve a saving that size: Redis default path 1,250 and 1,814 events/s before, 1,214 and 1,196 after, while the runtime\'s CPU per event of the same code moved from 907 to 608 µs between two runs. ' +
     'Jobs stored by an earlier version (the event\'s JSON alone) are still delivered.',
-  '- _WAL checkpoints out of the group commit (SQLite), for p99_ (measured, not built): a checkpoint runs inside the commit that crosses 1,000 WAL pages, on the event loop. ' +
+  '- _WAL checkpoints out of the group commit (SQLite), for p99_ (measured, then built and measured, not kept): a checkpoint runs inside the commit that crosses 1,000 WAL pages, on the event loop. ' +
     'A pair of ingest-stage runs, one with `wal_autocheckpoint = 0` (no checkpoint at all during the run), timed from inside the runtime (GC pauses from `PerformanceObserver`, event-loop stalls from a 2 ms timer, each transaction timed around better-sqlite3\'s transaction function): ' +
     'p99 at half the rate 19.1 ms with checkpoints and 32.0 ms without; the longest transactions 29.7 ms with and 18.1 ms without; the longest GC pauses 9.0 and 9.2 ms. ' +
     'Transactions of 10-18 ms happen without any checkpoint, and the stalls of 20-40 ms that set p99 each combine a slow commit, a GC pause and the batch that piles up behind them; ' +
-    'a checkpointer thread would not bring p99 under 10 ms here, so none was built.',
+    'a checkpointer thread would not bring p99 under 10 ms here, so none was built. ' +
+    'Later, on a quiet disk, a lone checkpoint of about 900 pages (4.5 KB rows, synchronous FULL) took 10-16 ms, enough to matter several times a second, so the thread was built and measured: ' +
+    'its own connection checkpointing PASSIVE every 100 ms (again after 5 ms while commits outran it), the writer\'s own threshold raised to 4,096 pages as a backstop that also lets the WAL start over. ' +
+    'Three alternated pairs of the ingest-sqlite stage, the thread first: p99 at half the rate 11.7 / 22.9, 33.1 / 9.9 and 17.7 / 12.6 ms; the watched repeat 31.4 / 33.9, 86.1 / 21.5 and 29.9 / 14.6 ms, ' +
+    'the runs with the thread having more stalls on a core (its copying and syncing compete for the second core and the disk). Smaller checkpoints on the writer instead (128 pages, not 1,000), three pairs against 1,000: ' +
+    '25.8 / 18.0, 18.6 / 18.6 and 22.2 / 8.9 ms. Neither was kept. In those twelve runs the bare HTTP server, answering at once under the same load, had p99 5.3-14.5 ms: ' +
+    'on that host the floor alone came near the 10 ms goal.',
   '- _The whole group commit on a writer thread (SQLite), for the rate and for p99_ (tried, not kept): the transaction (events, outcomes, leases) ran on a worker thread over a second connection, ' +
     'one commit at a time, what arrived meanwhile joining the next; the main connection kept the idempotency read, and its own writes took the write lock before reading (a dead letter\'s merge, which reads then writes, ' +
     'otherwise failed with "database is locked" whenever a commit of the writer\'s fell between the two). Alternated with the commit before, host CPU pressure 14-18%: ' +
