@@ -31,11 +31,22 @@ function event(id: string): PaymentEvent {
   return { id, provider: 'stripe', type: 'payment_intent.succeeded', kind: 'payment.succeeded', occurredAt: at, receivedAt: at, idempotencyKey: `stripe:${id}`, raw };
 }
 
-/** Opens a storage, delivers `count` jobs to `handler`, and closes it. */
-async function deliver(count: number, handler: (job: DeliveryJob) => void, store?: (storage: RedisStorage) => Promise<void>): Promise<void> {
+/**
+ * Opens a storage, runs `store`, delivers `count` jobs to `handler`, and closes it. With `keep`,
+ * the storage is already delivering (another destination's queue) while `store` runs, so it
+ * keeps the values it stores, as a runtime that ingests and delivers does.
+ */
+async function deliver(
+  count: number,
+  handler: (job: DeliveryJob) => void,
+  store?: (storage: RedisStorage) => Promise<void>,
+  options: { keep?: boolean } = {},
+): Promise<void> {
   const storage = await RedisStorage.open(`${redis.url}?prefix=${PREFIX}`, { destinations: ['receipts'] });
   try {
+    if (options.keep) await storage.consume({ concurrency: { elsewhere: 1 }, handler: async () => ({ status: 'done' }) });
     await store?.(storage);
+    if (options.keep) await storage.stopConsuming();
     let seen = 0;
     await new Promise<void>((done) => {
       void storage.consume({
@@ -87,4 +98,72 @@ it('delivers a job stored before the facts line existed (the event JSON alone), 
   expect(jobs[0].body).toBe(JSON.stringify(earlier));
   expect(jobs[0].event).toEqual(earlier);
   expect(await client.exists(jobKey(PREFIX, `${earlier.idempotencyKey}|receipts`))).toBe(0);
+});
+
+/** How many times Redis ran each command since the last reset (inside scripts included). */
+async function commandCalls(): Promise<Record<string, number>> {
+  const stats = await client.info('commandstats');
+  return Object.fromEntries([...stats.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
+}
+
+it('delivers a job this process stored from the value it kept, without reading the value back from Redis', async () => {
+  const events = [event('evt_kept_1'), event('evt_kept_2'), event('evt_kept_3')];
+  const jobs: DeliveryJob[] = [];
+  await deliver(
+    3,
+    (job) => jobs.push(job),
+    async (storage) => {
+      for (const stored of events) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+      await client.config('RESETSTAT');
+    },
+    { keep: true },
+  );
+
+  const calls = await commandCalls();
+  expect(calls.exists).toBeGreaterThan(0);
+  expect(calls.mget ?? 0).toBe(0);
+  expect(jobs.map((job) => job.body).sort()).toEqual(events.map((stored) => JSON.stringify(stored)).sort());
+});
+
+it("reads from Redis the values of jobs another process stored, beside those this one kept", async () => {
+  const elsewhere = [event('evt_elsewhere_1'), event('evt_elsewhere_2')];
+  const here = [event('evt_here_1'), event('evt_here_2')];
+  const other = await RedisStorage.open(`${redis.url}?prefix=${PREFIX}`, { destinations: ['receipts'] });
+  try {
+    for (const stored of elsewhere) expect(await other.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+  } finally {
+    await other.close();
+  }
+
+  const jobs: DeliveryJob[] = [];
+  await deliver(
+    4,
+    (job) => jobs.push(job),
+    async (storage) => {
+      for (const stored of here) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+      await client.config('RESETSTAT');
+    },
+    { keep: true },
+  );
+
+  // One read, in a call of its own, for the two values this process does not keep.
+  expect((await commandCalls()).mget).toBe(1);
+  expect(jobs.map((job) => job.body).sort()).toEqual([...elsewhere, ...here].map((stored) => JSON.stringify(stored)).sort());
+});
+
+it('does not deliver a job whose value this process kept once the job is gone from Redis', async () => {
+  const [gone, kept] = [event('evt_gone'), event('evt_still_here')];
+  const jobs: DeliveryJob[] = [];
+  await deliver(
+    1,
+    (job) => jobs.push(job),
+    async (storage) => {
+      for (const stored of [gone, kept]) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+      // Finished elsewhere, say: the job's key is removed while its member still waits in the queue.
+      await client.del(jobKey(PREFIX, `${gone.idempotencyKey}|receipts`));
+    },
+    { keep: true },
+  );
+
+  expect(jobs.map((job) => job.body)).toEqual([JSON.stringify(kept)]);
 });

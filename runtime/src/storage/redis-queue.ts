@@ -33,12 +33,19 @@ const UNEXPECTED_FAILURE_DELAY_MS = 1_000;
 /** Put back without an attempt (a worker stopping with jobs it had not started). */
 const UNTRIED = -1;
 const DONE = 0;
+/** The cycle's answer for a job that is there and whose value the caller keeps (a job's value, JSON, is never this). */
+const KEPT = '+';
+/** How many values of jobs stored and not yet leased a process keeps: a few MB. */
+const KEPT_VALUES = 2_048;
 
 /**
  * Settles outcomes, moves due retries and lapsed leases back to ready, then leases up to
  * ARGV[3] jobs. KEYS: ready, delayed, leased. ARGV: now, the new leases' deadline, how many
  * to lease, the job key prefix, 1 to look for due and lapsed jobs, the outcomes as JSON
- * ([member, 0 done | -1 untried | the retry's due time]). Returns member, value pairs (the job's value, '' when it is gone).
+ * ([member, 0 done | -1 untried | the retry's due time]), 1 when the caller keeps job values
+ * itself (StoredJobValues). Returns member, value pairs: the job's value, '' when it is gone,
+ * or KEPT when the caller keeps values and every job leased is there (the caller then takes
+ * each value from its own, or reads those it lacks).
  */
 const CYCLE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -104,8 +111,12 @@ if wanted > 0 then
       table.insert(keys, prefix .. string.match(rest, '^%d+|(.*)$'))
     end
     redis.call('ZADD', KEYS[3], unpack(scored))
-    local values = redis.call('MGET', unpack(keys))
-    for i = 1, #keys do leased[2 * i] = values[i] or '' end
+    if ARGV[7] == '1' and redis.call('EXISTS', unpack(keys)) == #keys then
+      for i = 1, #keys do leased[2 * i] = '${KEPT}' end
+    else
+      local values = redis.call('MGET', unpack(keys))
+      for i = 1, #keys do leased[2 * i] = values[i] or '' end
+    end
   end
 end
 return leased
@@ -152,6 +163,36 @@ function readJobValue(value: string): { facts: EventFacts; body: string } {
   return { facts: { idempotencyKey, provider, kind, occurredAt }, body: value.slice(lineEnd + 1) };
 }
 
+/**
+ * The values of the jobs this process stored and has not leased since. A worker in the same
+ * process (role both, as `npm start` runs) takes a job's value from here instead of reading it
+ * back from Redis: each event's bytes cross to Redis once, and no copy of them is built to
+ * deliver it. Past KEPT_VALUES the oldest go; a job whose value is not here (stored by another
+ * process, a retry, a backlog older than that) is read from Redis as before.
+ */
+export class StoredJobValues {
+  private readonly values = new Map<string, string>();
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  keep(jobId: string, value: string): void {
+    if (this.values.size >= KEPT_VALUES) this.values.delete(this.values.keys().next().value!);
+    this.values.set(jobId, value);
+  }
+
+  forget(jobId: string): void {
+    this.values.delete(jobId);
+  }
+
+  take(jobId: string): string | undefined {
+    const value = this.values.get(jobId);
+    this.values.delete(jobId);
+    return value;
+  }
+}
+
 /** A new job's member in the ready set, and its score there. */
 export function readyEntry(options: { lane: Lane; storedAt: number; jobId: string }): { member: string; score: number } {
   const rank = LANES.indexOf(options.lane);
@@ -162,6 +203,11 @@ interface Member {
   lane: Lane;
   attempts: number;
   storedAt: number;
+}
+
+/** The job id a member ends with (after its lane rank, attempts and storing time). */
+function memberJobId(member: string): string {
+  return member.replace(/^(?:\d+\|){3}/, '');
 }
 
 function parseMember(member: string): Member {
@@ -220,7 +266,7 @@ class DestinationConsumer {
 
   constructor(
     private readonly client: ScriptedRedis,
-    private readonly options: { prefix: string; destination: string; concurrency: number; consume: ConsumeOptions },
+    private readonly options: { prefix: string; destination: string; concurrency: number; consume: ConsumeOptions; values: StoredJobValues },
   ) {
     this.keys = queueKeys(options.prefix, options.destination);
     this.prefetch = Math.max(options.concurrency * 4, 32);
@@ -300,6 +346,7 @@ class DestinationConsumer {
         jobKey(this.options.prefix, ''),
         recover ? '1' : '0',
         JSON.stringify(outcomes.map(({ member, due }) => [member, due])),
+        this.options.values.size > 0 ? '1' : '0',
       );
     } catch {
       // Redis is away: the outcomes wait, holding their slots, and are written once it answers (the beat calls again).
@@ -309,11 +356,37 @@ class DestinationConsumer {
     if (recover) this.lastRecovery = now;
     for (const { settled } of outcomes) settled();
     this.wakeForRetry(outcomes.map(({ due }) => due).filter((due) => due > DONE));
+    const leased: Leased[] = [];
     for (let index = 0; index < reply.length; index += 2) {
-      this.buffer.push({ member: reply[index], value: reply[index + 1], ...parseMember(reply[index]) });
+      leased.push({ member: reply[index], value: reply[index + 1], ...parseMember(reply[index]) });
     }
+    this.buffer.push(...(await this.withValues(leased)));
     // A full batch: more may be waiting.
     if (wanted > 0 && reply.length / 2 === wanted) this.again = true;
+  }
+
+  /**
+   * The leased jobs with their values: those the cycle left to this process (KEPT) from the
+   * values it keeps, the others it lacks read from Redis in one call. Should Redis not answer,
+   * those are left to their leases (unrenewed, they are handed out again once they lapse).
+   */
+  private async withValues(leased: Leased[]): Promise<Leased[]> {
+    const unread: Leased[] = [];
+    for (const job of leased) {
+      // Taken even when the cycle read the value: a leased job's kept value is not needed again.
+      const kept = this.options.values.take(memberJobId(job.member));
+      if (job.value !== KEPT) continue;
+      if (kept === undefined) unread.push(job);
+      else job.value = kept;
+    }
+    if (unread.length === 0) return leased;
+    try {
+      const values = await this.client.mget(...unread.map((job) => jobKey(this.options.prefix, memberJobId(job.member))));
+      unread.forEach((job, index) => (job.value = values[index] ?? ''));
+      return leased;
+    } catch {
+      return leased.filter((job) => job.value !== KEPT);
+    }
   }
 
   /** Calls Redis when the earliest of these retries is due (the beat still serves retries other processes wrote). */
@@ -353,7 +426,7 @@ class DestinationConsumer {
     if (untried.length === 0) return;
     // Left to their leases should Redis be away: they are handed out again once the leases lapse.
     await this.client
-      .queueCycle(this.keys.ready, this.keys.delayed, this.keys.leased, Date.now(), 0, 0, jobKey(this.options.prefix, ''), '0', JSON.stringify(untried.map((job) => [job.member, UNTRIED])))
+      .queueCycle(this.keys.ready, this.keys.delayed, this.keys.leased, Date.now(), 0, 0, jobKey(this.options.prefix, ''), '0', JSON.stringify(untried.map((job) => [job.member, UNTRIED])), '0')
       .catch(() => undefined);
   }
 }
@@ -366,6 +439,8 @@ export class RedisDeliveryWorkers {
   constructor(
     private readonly client: Redis,
     private readonly prefix: string,
+    /** The values of the jobs this process's ingress stored. */
+    private readonly values: StoredJobValues,
   ) {
     (client as ScriptedRedis).defineCommand('queueCycle', { numberOfKeys: 3, lua: CYCLE_SCRIPT });
   }
@@ -379,7 +454,7 @@ export class RedisDeliveryWorkers {
     subscriber.on('message', (channel: string) => this.consumers.get(byChannel.get(channel) ?? '')?.call());
     await subscriber.subscribe(...byChannel.keys());
     for (const [destination, concurrency] of destinations) {
-      const consumer = new DestinationConsumer(this.client as ScriptedRedis, { prefix: this.prefix, destination, concurrency, consume: options });
+      const consumer = new DestinationConsumer(this.client as ScriptedRedis, { prefix: this.prefix, destination, concurrency, consume: options, values: this.values });
       this.consumers.set(destination, consumer);
     }
   }

@@ -10,7 +10,7 @@ import { earlierQueues, earlierQueuesProblem } from './redis-earlier-queue';
 import { storageLabel, StorageRefusal } from './location';
 import { RedisIntake } from './redis-intake';
 import { DAILY_CAP, EXPIRE_SECONDS, RedisInsightsLog } from '../insights/redis-log';
-import { jobKey, jobValue, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers } from './redis-queue';
+import { jobKey, jobValue, queueKeys, queueStats, readyEntry, RedisDeliveryWorkers, StoredJobValues } from './redis-queue';
 import type { AcceptOutcome, ConsumeOptions, Lane, QueueStat, RuntimeStorage, StoredEvent } from './types';
 
 /**
@@ -40,10 +40,11 @@ const MINIMUM_REDIS_MAJOR = 7;
  * woken once. ARGV: the completed records' retention, the insights cap and a new day's expiry, then per
  * event: idempotency key ('' for none), its completed record, insights key ('' for none),
  * field and entry, the job's value (`jobValue`), the destination count, and per destination: job key,
- * ready key, wake channel, member, score.
+ * ready key, wake channel, member, score. Returns per job, in order, 1 when it was stored, 0
+ * when it was there already.
  */
 const STORE_SCRIPT = `
-local lengths, expiring, woken = {}, {}, {}
+local lengths, expiring, woken, stored = {}, {}, {}, {}
 local cap = tonumber(ARGV[2])
 local i = 4
 while i <= #ARGV do
@@ -54,6 +55,9 @@ while i <= #ARGV do
     if redis.call('SET', ARGV[i], job, 'NX') then
       redis.call('ZADD', ARGV[i + 1], ARGV[i + 4], ARGV[i + 3])
       woken[ARGV[i + 2]] = true
+      table.insert(stored, 1)
+    else
+      table.insert(stored, 0)
     end
     i = i + 5
   end
@@ -69,9 +73,9 @@ while i <= #ARGV do
 end
 for key in pairs(expiring) do redis.call('EXPIRE', key, ARGV[3]) end
 for channel in pairs(woken) do redis.call('PUBLISH', channel, '') end
-return 1`;
+return stored`;
 
-type ScriptedRedis = Redis & { storageStore(...args: Array<string | number>): Promise<number> };
+type ScriptedRedis = Redis & { storageStore(...args: Array<string | number>): Promise<number[]> };
 
 export interface RedisStorageOptions {
   prefix?: string;
@@ -107,6 +111,8 @@ export class RedisStorage implements RuntimeStorage {
   private readonly insights: RedisInsightsLog;
   private readonly destinations = new Set<string>();
   private readonly stores = new TurnBatch<StoreItem, void>((items) => this.storeAll(items), setImmediate);
+  /** What this process stored, for its own workers to deliver without reading it back. */
+  private readonly jobValues = new StoredJobValues();
   private readonly client: ScriptedRedis;
   private workers?: RedisDeliveryWorkers;
 
@@ -166,26 +172,43 @@ export class RedisStorage implements RuntimeStorage {
   private async storeAll(items: StoreItem[]): Promise<void[]> {
     const now = Date.now();
     const args: Array<string | number> = [DEFAULT_RETENTION_MS, DAILY_CAP, EXPIRE_SECONDS];
+    const jobIds: string[] = [];
     for (const { event, destinations, lane, complete, log, jobId } of items) {
       const key = event.idempotencyKey;
+      const value = jobValue(event);
       args.push(
         complete ? this.idempotencyKey(key) : '',
         complete ? completedValue({ storedAt: new Date(now).toISOString() }, { completedAt: now, retentionMs: DEFAULT_RETENTION_MS }) : '',
         log ? this.insights.key(now) : '',
         key,
         log ? this.insights.entry(event, destinations, now) : '',
-        jobValue(event),
+        value,
         destinations.length,
       );
       for (const destination of destinations) {
         this.destinations.add(destination);
         const id = jobId?.(destination) ?? `${key}|${destination}`;
+        // Kept before the call (a worker of this process may lease the job before the call's answer
+        // is read), and only by a process that delivers.
+        if (this.workers) {
+          this.jobValues.keep(id, value);
+          jobIds.push(id);
+        }
         const keys = queueKeys(this.prefix, destination);
         const { member, score } = readyEntry({ lane, storedAt: now, jobId: id });
         args.push(jobKey(this.prefix, id), keys.ready, keys.wake, member, score);
       }
     }
-    await this.client.storageStore(...args);
+    let stored: number[];
+    try {
+      stored = await this.client.storageStore(...args);
+    } catch (error) {
+      for (const id of jobIds) this.jobValues.forget(id);
+      throw error;
+    }
+    // A job that was there already keeps the value stored first, which a delivery then reads from Redis
+    // (a worker that leased it before this line delivers this copy of the same event).
+    jobIds.forEach((id, index) => stored[index] === 0 && this.jobValues.forget(id));
     return items.map(() => undefined);
   }
 
@@ -235,7 +258,7 @@ export class RedisStorage implements RuntimeStorage {
 
   async consume(options: ConsumeOptions): Promise<void> {
     for (const destination of Object.keys(options.concurrency)) this.destinations.add(destination);
-    const workers = new RedisDeliveryWorkers(this.client, this.prefix);
+    const workers = new RedisDeliveryWorkers(this.client, this.prefix, this.jobValues);
     this.workers = workers;
     await workers.start(options);
   }
