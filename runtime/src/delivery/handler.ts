@@ -27,6 +27,8 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   const destinations = new Map(config.destinations.map((destination) => [destination.name, destination]));
 
   const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>) => {
+    // Why the last attempt failed: the message, and the HTTP status or error code where there is one.
+    const { message, ...cause } = { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
     const record = await storage.deadLetters.add({
       idempotencyKey: job.event.idempotencyKey,
       provider: job.event.provider,
@@ -34,7 +36,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       event: job.event,
       // The destination's name only: its URL may hold credentials, and a replay resolves the name.
       origin: { destination: job.destination },
-      error: { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) },
+      error: { message, ...cause },
       attempts: job.attempt,
     });
     logger.warn(
@@ -43,8 +45,11 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
         source: job.event.provider,
         kind: job.event.kind,
         destination: job.destination,
+        attempt: job.attempt,
         outcome: 'dead_letter',
         deadLetter: record.id,
+        error: message,
+        ...cause,
       },
       'delivery dead-lettered',
     );

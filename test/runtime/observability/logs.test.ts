@@ -108,6 +108,8 @@ it('logs one line per decision and never a secret, a signature or card data', as
     );
     expect(decision('retry', key)).toEqual(failures);
     expect(decision('dead_letter', key)).toEqual(failures);
+    // A dead letter's line says why, without the record.
+    for (const line of decision('dead_letter', key)) expect(line).toMatchObject({ attempt: 2, httpStatus: 500, error: expect.stringContaining('500') });
   }
   expect(decision('duplicate', keys[0])).toHaveLength(1);
   expect(decision('refused').map((line) => line.reason)).toEqual(['signature_mismatch', 'signature_mismatch']);
