@@ -27,8 +27,8 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
   const destinations = new Map(config.destinations.map((destination) => [destination.name, destination]));
 
   const deadLetter = async (job: DeliveryJob, failure: Extract<AttemptResult, { ok: false }>) => {
-    // Why the last attempt failed: the message, and the HTTP status or error code where there is one.
-    const { message, ...cause } = { message: failure.message, ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
+    // Why the last attempt failed, beside its message: the HTTP status or error code where there is one.
+    const cause = { ...(failure.code && { code: failure.code }), ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
     const record = await storage.deadLetters.add({
       idempotencyKey: job.event.idempotencyKey,
       provider: job.event.provider,
@@ -36,7 +36,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
       event: job.event,
       // The destination's name only: its URL may hold credentials, and a replay resolves the name.
       origin: { destination: job.destination },
-      error: { message, ...cause },
+      error: { message: failure.message, ...cause },
       attempts: job.attempt,
     });
     logger.warn(
@@ -48,7 +48,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): Delivery
         attempt: job.attempt,
         outcome: 'dead_letter',
         deadLetter: record.id,
-        error: message,
+        error: failure.message,
         ...cause,
       },
       'delivery dead-lettered',
