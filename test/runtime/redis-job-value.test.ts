@@ -31,6 +31,11 @@ function event(id: string): PaymentEvent {
   return { id, provider: 'stripe', type: 'payment_intent.succeeded', kind: 'payment.succeeded', occurredAt: at, receivedAt: at, idempotencyKey: `stripe:${id}`, raw };
 }
 
+/** Stores each event as ingress does: each is new. */
+async function acceptAll(storage: RedisStorage, events: PaymentEvent[]): Promise<void> {
+  for (const stored of events) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+}
+
 /**
  * Opens a storage, runs `store`, delivers `count` jobs to `handler`, and closes it. With `keep`,
  * the storage is already delivering (another destination's queue) while `store` runs, so it
@@ -69,9 +74,7 @@ async function deliver(
 it("hands a delivery the event's facts and its stored JSON unchanged, and parses the event only when it is read", async () => {
   const events = [event('evt_job_1'), event('evt_job_2')];
   const jobs: DeliveryJob[] = [];
-  await deliver(2, (job) => jobs.push(job), async (storage) => {
-    for (const stored of events) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
-  });
+  await deliver(2, (job) => jobs.push(job), (storage) => acceptAll(storage, events));
 
   jobs.sort((a, b) => a.facts!.idempotencyKey.localeCompare(b.facts!.idempotencyKey));
   expect(jobs.map((job) => job.facts)).toEqual(
@@ -106,18 +109,22 @@ async function commandCalls(): Promise<Record<string, number>> {
   return Object.fromEntries([...stats.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)].map(([, name, calls]) => [name, Number(calls)]));
 }
 
+/**
+ * A storage that keeps what it stores stores `events`, then delivers `count` jobs into `jobs`;
+ * Redis counts the commands of the deliveries alone (commandCalls).
+ */
+async function deliverCounted(count: number, jobs: DeliveryJob[], events: PaymentEvent[]): Promise<void> {
+  const store = async (storage: RedisStorage) => {
+    await acceptAll(storage, events);
+    await client.config('RESETSTAT');
+  };
+  await deliver(count, (job) => jobs.push(job), store, { keep: true });
+}
+
 it('delivers a job this process stored from the value it kept, without reading the value back from Redis', async () => {
   const events = [event('evt_kept_1'), event('evt_kept_2'), event('evt_kept_3')];
   const jobs: DeliveryJob[] = [];
-  await deliver(
-    3,
-    (job) => jobs.push(job),
-    async (storage) => {
-      for (const stored of events) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
-      await client.config('RESETSTAT');
-    },
-    { keep: true },
-  );
+  await deliverCounted(3, jobs, events);
 
   const calls = await commandCalls();
   expect(calls.exists).toBeGreaterThan(0);
@@ -125,26 +132,18 @@ it('delivers a job this process stored from the value it kept, without reading t
   expect(jobs.map((job) => job.body).sort()).toEqual(events.map((stored) => JSON.stringify(stored)).sort());
 });
 
-it("reads from Redis the values of jobs another process stored, beside those this one kept", async () => {
+it('reads from Redis the values of jobs another process stored, beside those this one kept', async () => {
   const elsewhere = [event('evt_elsewhere_1'), event('evt_elsewhere_2')];
   const here = [event('evt_here_1'), event('evt_here_2')];
   const other = await RedisStorage.open(`${redis.url}?prefix=${PREFIX}`, { destinations: ['receipts'] });
   try {
-    for (const stored of elsewhere) expect(await other.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+    await acceptAll(other, elsewhere);
   } finally {
     await other.close();
   }
 
   const jobs: DeliveryJob[] = [];
-  await deliver(
-    4,
-    (job) => jobs.push(job),
-    async (storage) => {
-      for (const stored of here) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
-      await client.config('RESETSTAT');
-    },
-    { keep: true },
-  );
+  await deliverCounted(4, jobs, here);
 
   // One read, in a call of its own, for the two values this process does not keep.
   expect((await commandCalls()).mget).toBe(1);
@@ -158,7 +157,7 @@ it('does not deliver a job whose value this process kept once the job is gone fr
     1,
     (job) => jobs.push(job),
     async (storage) => {
-      for (const stored of [gone, kept]) expect(await storage.accept(stored, ['receipts'], async () => 'standard')).toBe('accepted');
+      await acceptAll(storage, [gone, kept]);
       // Finished elsewhere, say: the job's key is removed while its member still waits in the queue.
       await client.del(jobKey(PREFIX, `${gone.idempotencyKey}|receipts`));
     },
