@@ -55,10 +55,10 @@ async function start(args: string[], io: Io): Promise<number> {
   const file = configPath(values.config, io);
   const config = await loadConfig(file, io.env);
   const runtime = new Runtime({ config, role: values.role as Role });
-  runtime.logger.info({ config: file }, 'configuration loaded');
-  const starting = runtime.start();
-  // Handled before the runtime says it is listening: a supervisor may stop it the moment it reads
-  // that line, and a signal with no listener yet meets Node's default action (killed, no cleanup).
+  // Handled before the runtime says anything: a supervisor may stop it the moment it reads a line,
+  // and a signal with no listener yet meets Node's default action (killed, no cleanup). Assigned
+  // below, in the same turn, before any signal can be handled.
+  let starting!: ReturnType<Runtime['start']>;
   let stop!: () => void;
   const stopped = new Promise<void>((done) => (stop = done));
   let stoppingSince: number | undefined;
@@ -86,6 +86,8 @@ async function start(args: string[], io: Io): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  runtime.logger.info({ config: file }, 'configuration loaded');
+  starting = runtime.start();
   let listeners: Awaited<typeof starting>;
   try {
     listeners = await starting;
